@@ -1,0 +1,153 @@
+//! The console channel: a chat in the terminal. Buttons are numbered and
+//! pressed by typing their number; anything else is sent as text. Works the
+//! same with piped stdin, so scripts and tests can drive it.
+
+use std::io::{self, BufRead, Write};
+
+use crate::core::{Action, Callback, Input, LearnerId, Message};
+use crate::engine::{Engine, Event};
+use crate::i18n::Localizer;
+use crate::store::StoreError;
+
+use super::plain::render_text;
+
+#[derive(Debug, thiserror::Error)]
+pub enum ConsoleError {
+    #[error("terminal i/o failed: {0}")]
+    Io(#[from] io::Error),
+    #[error(transparent)]
+    Store(#[from] StoreError),
+    #[error("`{0}` cannot be used as a user name")]
+    BadUser(String),
+}
+
+pub struct ConsoleOptions {
+    pub user: String,
+    /// Picks this language at start instead of asking.
+    pub lang: Option<String>,
+}
+
+const QUIT_WORDS: [&str; 5] = ["q", "quit", "/quit", "exit", "thoát"];
+
+pub struct Console<'a, W: Write> {
+    engine: &'a Engine,
+    localizer: &'a Localizer,
+    learner: LearnerId,
+    user: String,
+    out: W,
+    /// The buttons of the last reply, in the order they were numbered.
+    buttons: Vec<String>,
+    clock: Box<dyn Fn() -> i64 + 'a>,
+}
+
+impl<'a, W: Write> Console<'a, W> {
+    pub fn new(
+        engine: &'a Engine,
+        localizer: &'a Localizer,
+        user: &str,
+        out: W,
+    ) -> Result<Self, ConsoleError> {
+        let learner = LearnerId::new(format!("console:{user}"))
+            .ok_or_else(|| ConsoleError::BadUser(user.to_string()))?;
+        Ok(Console {
+            engine,
+            localizer,
+            learner,
+            user: user.to_string(),
+            out,
+            buttons: Vec::new(),
+            clock: Box::new(unix_now),
+        })
+    }
+
+    /// Replaces the wall clock (for tests that need fixed dates).
+    pub fn with_clock(mut self, clock: impl Fn() -> i64 + 'a) -> Self {
+        self.clock = Box::new(clock);
+        self
+    }
+
+    /// Greets the learner, then reads lines until end of input or a quit word.
+    pub fn run(
+        &mut self,
+        options: &ConsoleOptions,
+        input: impl BufRead,
+    ) -> Result<(), ConsoleError> {
+        writeln!(
+            self.out,
+            "hocvuso — {} (gõ số để bấm nút, \"q\" để thoát · type a number to press a button, \"q\" to quit)",
+            self.user
+        )?;
+        match &options.lang {
+            Some(lang) => self.send(Input::Button(
+                Callback::SetLang(crate::core::Lang::new(lang.clone())).encode(),
+            ))?,
+            None => self.send(Input::Text("/start".to_string()))?,
+        }
+        for line in input.lines() {
+            let line = line?;
+            let line = line.trim();
+            if QUIT_WORDS.contains(&line.to_lowercase().as_str()) {
+                break;
+            }
+            let input = match line.parse::<usize>() {
+                Ok(n) if (1..=self.buttons.len()).contains(&n) => {
+                    Input::Button(self.buttons[n - 1].clone())
+                }
+                _ => Input::Text(line.to_string()),
+            };
+            self.send(input)?;
+        }
+        self.engine.store().flush()?;
+        writeln!(self.out, "\nTạm biệt! Hẹn gặp lại. · Goodbye!")?;
+        Ok(())
+    }
+
+    fn send(&mut self, input: Input) -> Result<(), ConsoleError> {
+        let event = Event {
+            learner: self.learner.clone(),
+            channel: "console",
+            display_name: self.user.clone(),
+            input,
+            now: (self.clock)(),
+        };
+        let handled = self.engine.handle(&event)?;
+        self.buttons.clear();
+        for action in &handled.actions {
+            match action {
+                Action::Send(message) => self.print(&handled.lang, message)?,
+            }
+        }
+        write!(self.out, "> ")?;
+        self.out.flush()?;
+        Ok(())
+    }
+
+    fn print(&mut self, lang: &crate::core::Lang, message: &Message) -> io::Result<()> {
+        writeln!(self.out, "\n{}", render_text(self.localizer, lang, message))?;
+        if let Some(picture) = &message.picture {
+            writeln!(self.out, "🖼  {}", picture.display())?;
+        }
+        for row in &message.keyboard {
+            let labels: Vec<String> = row
+                .iter()
+                .map(|button| {
+                    self.buttons.push(button.callback.encode());
+                    format!(
+                        "[{}] {}",
+                        self.buttons.len(),
+                        self.localizer.phrase(lang, &button.label)
+                    )
+                })
+                .collect();
+            writeln!(self.out, "  {}", labels.join("   "))?;
+        }
+        Ok(())
+    }
+}
+
+fn unix_now() -> i64 {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map(|d| d.as_secs() as i64)
+        .unwrap_or(0)
+}

@@ -1,0 +1,6 @@
+//! Channels: the edges where people talk to the bot. Each one only
+//! translates its platform's events into `engine::Event`s and the core's
+//! actions into its platform's messages.
+
+pub mod console;
+pub mod plain;

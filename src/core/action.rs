@@ -1,0 +1,142 @@
+//! What the core asks a channel to do: messages made of message ids with
+//! arguments (rendered later through Fluent) and lesson content (already in
+//! the learner's language), with buttons.
+
+use std::path::PathBuf;
+
+use super::callback::Callback;
+use super::state::Timestamp;
+
+/// A Fluent message id with its arguments.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Text {
+    pub key: &'static str,
+    pub args: Vec<(&'static str, Arg)>,
+}
+
+impl Text {
+    pub fn new(key: &'static str) -> Self {
+        Text {
+            key,
+            args: Vec::new(),
+        }
+    }
+
+    pub fn arg(mut self, name: &'static str, value: impl Into<Arg>) -> Self {
+        self.args.push((name, value.into()));
+        self
+    }
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub enum Arg {
+    Str(String),
+    Num(i64),
+    /// Rendered as a local calendar date.
+    Date(Timestamp),
+}
+
+impl From<&str> for Arg {
+    fn from(s: &str) -> Self {
+        Arg::Str(s.to_string())
+    }
+}
+
+impl From<String> for Arg {
+    fn from(s: String) -> Self {
+        Arg::Str(s)
+    }
+}
+
+impl From<usize> for Arg {
+    fn from(n: usize) -> Self {
+        Arg::Num(i64::try_from(n).unwrap_or(i64::MAX))
+    }
+}
+
+/// A piece of text: either interface text to translate or lesson content.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Phrase {
+    Ui(Text),
+    Content(String),
+}
+
+impl From<Text> for Phrase {
+    fn from(t: Text) -> Self {
+        Phrase::Ui(t)
+    }
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub enum Block {
+    /// Shown in bold.
+    Heading(Phrase),
+    Para(Phrase),
+    /// A hint set apart from the text.
+    Tip(Phrase),
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct Button {
+    pub label: Phrase,
+    pub callback: Callback,
+}
+
+impl Button {
+    pub fn new(label: impl Into<Phrase>, callback: Callback) -> Self {
+        Button {
+            label: label.into(),
+            callback,
+        }
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct Message {
+    pub blocks: Vec<Block>,
+    pub picture: Option<PathBuf>,
+    /// Rows of buttons.
+    pub keyboard: Vec<Vec<Button>>,
+}
+
+impl Message {
+    pub fn heading(mut self, p: impl Into<Phrase>) -> Self {
+        self.blocks.push(Block::Heading(p.into()));
+        self
+    }
+
+    pub fn para(mut self, p: impl Into<Phrase>) -> Self {
+        self.blocks.push(Block::Para(p.into()));
+        self
+    }
+
+    pub fn row(mut self, buttons: Vec<Button>) -> Self {
+        if !buttons.is_empty() {
+            self.keyboard.push(buttons);
+        }
+        self
+    }
+
+    /// Every button's callback, in order (handy in tests).
+    pub fn callbacks(&self) -> impl Iterator<Item = &Callback> {
+        self.keyboard.iter().flatten().map(|b| &b.callback)
+    }
+
+    /// The Fluent ids used in the text blocks (handy in tests).
+    pub fn keys(&self) -> Vec<&'static str> {
+        self.blocks
+            .iter()
+            .filter_map(|b| match b {
+                Block::Heading(Phrase::Ui(t))
+                | Block::Para(Phrase::Ui(t))
+                | Block::Tip(Phrase::Ui(t)) => Some(t.key),
+                _ => None,
+            })
+            .collect()
+    }
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub enum Action {
+    Send(Message),
+}

@@ -1,0 +1,188 @@
+//! Button data: what a button press asks for, in a compact, versioned form.
+//!
+//! Data travels through chat platforms (Telegram allows 1-64 bytes) and comes
+//! back from users' devices, so parsing trusts nothing: anything malformed,
+//! oversized or from another version is `BadCallback`, never a panic.
+
+use std::fmt;
+
+use crate::core::Lang;
+use crate::lesson::is_valid_id;
+
+/// Bumped when the encoding changes; older buttons then read as stale.
+const VERSION: &str = "1";
+pub const MAX_LEN: usize = 64;
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Callback {
+    SetLang(Lang),
+    ChooseLang,
+    Menu,
+    Resume,
+    Progress,
+    Help,
+    Topic(String),
+    /// Open a lesson where the learner left it.
+    Lesson(String),
+    Step(String, usize),
+    Question(String, usize),
+    Answer(String, usize, usize),
+    Summary(String),
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("button data is not one of ours")]
+pub struct BadCallback;
+
+impl Callback {
+    pub fn encode(&self) -> String {
+        let data = self.to_string();
+        debug_assert!(data.len() <= MAX_LEN, "callback too long: {data}");
+        data
+    }
+
+    pub fn parse(data: &str) -> Result<Self, BadCallback> {
+        if data.len() > MAX_LEN {
+            return Err(BadCallback);
+        }
+        let mut parts = data.split(':');
+        if parts.next() != Some(VERSION) {
+            return Err(BadCallback);
+        }
+        let kind = parts.next().ok_or(BadCallback)?;
+        let args: Vec<&str> = parts.collect();
+        let id = |i: usize| -> Result<String, BadCallback> {
+            let s = *args.get(i).ok_or(BadCallback)?;
+            is_valid_id(s).then(|| s.to_string()).ok_or(BadCallback)
+        };
+        let num = |i: usize| -> Result<usize, BadCallback> {
+            let s = args.get(i).ok_or(BadCallback)?;
+            // Plain digits only: no signs, no leading zeros tricks beyond two digits.
+            if s.is_empty() || s.len() > 2 || !s.bytes().all(|b| b.is_ascii_digit()) {
+                return Err(BadCallback);
+            }
+            s.parse().map_err(|_| BadCallback)
+        };
+        let arity = |n: usize| {
+            if args.len() == n {
+                Ok(())
+            } else {
+                Err(BadCallback)
+            }
+        };
+        let callback = match kind {
+            "lang" => {
+                arity(1)?;
+                Callback::SetLang(Lang::new(id(0)?))
+            }
+            "langs" => arity(0).map(|_| Callback::ChooseLang)?,
+            "m" => arity(0).map(|_| Callback::Menu)?,
+            "c" => arity(0).map(|_| Callback::Resume)?,
+            "p" => arity(0).map(|_| Callback::Progress)?,
+            "h" => arity(0).map(|_| Callback::Help)?,
+            "t" => {
+                arity(1)?;
+                Callback::Topic(id(0)?)
+            }
+            "l" => {
+                arity(1)?;
+                Callback::Lesson(id(0)?)
+            }
+            "s" => {
+                arity(2)?;
+                Callback::Step(id(0)?, num(1)?)
+            }
+            "q" => {
+                arity(2)?;
+                Callback::Question(id(0)?, num(1)?)
+            }
+            "a" => {
+                arity(3)?;
+                Callback::Answer(id(0)?, num(1)?, num(2)?)
+            }
+            "sum" => {
+                arity(1)?;
+                Callback::Summary(id(0)?)
+            }
+            _ => return Err(BadCallback),
+        };
+        Ok(callback)
+    }
+}
+
+impl fmt::Display for Callback {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{VERSION}:")?;
+        match self {
+            Callback::SetLang(lang) => write!(f, "lang:{}", lang.as_str()),
+            Callback::ChooseLang => write!(f, "langs"),
+            Callback::Menu => write!(f, "m"),
+            Callback::Resume => write!(f, "c"),
+            Callback::Progress => write!(f, "p"),
+            Callback::Help => write!(f, "h"),
+            Callback::Topic(t) => write!(f, "t:{t}"),
+            Callback::Lesson(l) => write!(f, "l:{l}"),
+            Callback::Step(l, s) => write!(f, "s:{l}:{s}"),
+            Callback::Question(l, q) => write!(f, "q:{l}:{q}"),
+            Callback::Answer(l, q, o) => write!(f, "a:{l}:{q}:{o}"),
+            Callback::Summary(t) => write!(f, "sum:{t}"),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_kind_round_trips() {
+        let long_id = "a".repeat(32);
+        let all = [
+            Callback::SetLang(Lang::new("vi")),
+            Callback::ChooseLang,
+            Callback::Menu,
+            Callback::Resume,
+            Callback::Progress,
+            Callback::Help,
+            Callback::Topic("vneid".into()),
+            Callback::Lesson(long_id.clone()),
+            Callback::Step(long_id.clone(), 7),
+            Callback::Question(long_id.clone(), 4),
+            Callback::Answer(long_id.clone(), 4, 3),
+            Callback::Summary(long_id),
+        ];
+        for cb in all {
+            let data = cb.encode();
+            assert!(data.len() <= MAX_LEN, "{data}");
+            assert_eq!(Callback::parse(&data), Ok(cb));
+        }
+    }
+
+    #[test]
+    fn forged_and_stale_data_is_rejected() {
+        for bad in [
+            "",
+            "1",
+            "1:",
+            "0:m",
+            "2:m",
+            "1:m:extra",
+            "1:s:vneid",
+            "1:s:vneid:-1",
+            "1:s:vneid:999",
+            "1:s:VNEID:1",
+            "1:a:x:1",
+            "1:zz",
+            "1:l:../../etc",
+            "1:lang:",
+            "1:s:vneid:+1",
+            "1:l:\u{0}",
+        ] {
+            assert_eq!(Callback::parse(bad), Err(BadCallback), "{bad:?}");
+        }
+        assert_eq!(
+            Callback::parse(&format!("1:l:{}", "a".repeat(70))),
+            Err(BadCallback)
+        );
+    }
+}

@@ -1,0 +1,162 @@
+//! What the bot remembers about one learner, and the records it appends.
+//!
+//! Plain serde data: the store persists it, the conversation core reads and
+//! changes it. No store or channel type appears here.
+
+use std::collections::BTreeMap;
+
+use serde::{Deserialize, Serialize};
+
+use crate::lesson::BASE_LANG;
+
+/// Seconds since the Unix epoch. The core never reads a clock: it is given `now`.
+pub type Timestamp = i64;
+
+/// A learner as the channel names them, e.g. `tg:123456` or `console:lan`.
+/// Opaque to the core.
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+pub struct LearnerId(String);
+
+impl LearnerId {
+    pub const MAX_LEN: usize = 128;
+
+    /// `None` for an empty, overlong or control-character id (ids become store keys).
+    pub fn new(id: impl Into<String>) -> Option<Self> {
+        let id = id.into();
+        let ok = !id.is_empty() && id.len() <= Self::MAX_LEN && !id.chars().any(char::is_control);
+        ok.then_some(LearnerId(id))
+    }
+
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+}
+
+/// A language tag such as `vi` or `en`.
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+pub struct Lang(String);
+
+impl Lang {
+    pub fn new(tag: impl Into<String>) -> Self {
+        Lang(tag.into())
+    }
+
+    pub fn base() -> Self {
+        Lang(BASE_LANG.to_string())
+    }
+
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+}
+
+/// Where the learner is in the conversation: each variant carries what the
+/// next step needs.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, Default)]
+#[serde(tag = "at", rename_all = "snake_case")]
+pub enum Session {
+    /// First contact: waiting for the learner to pick a language.
+    #[default]
+    ChoosingLanguage,
+    Menu,
+    Reading {
+        lesson: String,
+        step: usize,
+    },
+    /// Waiting for an answer to `question`; `score` counts first-try right
+    /// answers so far, `missed` whether this question was already answered wrong.
+    Answering {
+        lesson: String,
+        question: usize,
+        score: usize,
+        missed: bool,
+    },
+}
+
+/// A learner's progress in one lesson.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, Default)]
+pub struct LessonProgress {
+    /// The step last shown, to resume there.
+    pub step: usize,
+    pub updated: Timestamp,
+    pub completed: Option<CompletedLesson>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct CompletedLesson {
+    /// The first completion: what a summary shows.
+    pub at: Timestamp,
+    /// The best score over all completions.
+    pub score: usize,
+    pub total: usize,
+}
+
+/// Everything the core needs about one learner.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Learner {
+    pub id: LearnerId,
+    /// Which channel the learner came from (`console`, `telegram`…).
+    pub channel: String,
+    pub display_name: String,
+    /// `None` until the learner picks one.
+    pub lang: Option<Lang>,
+    pub created: Timestamp,
+    pub last_active: Timestamp,
+    pub session: Session,
+    /// A deep link that arrived before the language was chosen.
+    #[serde(default)]
+    pub pending_start: Option<String>,
+    /// Progress per lesson id (kept by the store per learner and lesson).
+    #[serde(skip)]
+    pub progress: BTreeMap<String, LessonProgress>,
+}
+
+impl Learner {
+    pub fn new(id: LearnerId, channel: &str, display_name: &str, now: Timestamp) -> Self {
+        Learner {
+            id,
+            channel: channel.to_string(),
+            display_name: display_name.to_string(),
+            lang: None,
+            created: now,
+            last_active: now,
+            session: Session::ChoosingLanguage,
+            pending_start: None,
+            progress: BTreeMap::new(),
+        }
+    }
+
+    pub fn lang(&self) -> Lang {
+        self.lang.clone().unwrap_or_else(Lang::base)
+    }
+
+    pub fn is_completed(&self, lesson: &str) -> bool {
+        self.progress
+            .get(lesson)
+            .is_some_and(|p| p.completed.is_some())
+    }
+}
+
+/// One answer to a quiz question, kept for the record.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct QuizAttempt {
+    pub learner: LearnerId,
+    pub lesson: String,
+    pub question: usize,
+    pub option: usize,
+    pub correct: bool,
+    pub at: Timestamp,
+}
+
+/// A finished lesson and quiz: appended, never changed.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Completion {
+    pub learner: LearnerId,
+    pub topic: String,
+    pub lesson: String,
+    /// The content hash of the lesson as it was learnt.
+    pub version: String,
+    pub score: usize,
+    pub total: usize,
+    pub at: Timestamp,
+}

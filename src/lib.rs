@@ -1,0 +1,18 @@
+//! hocvuso: a chat bot that teaches digital skills to everyone, for Vietnam's
+//! "Bình dân học vụ số" movement.
+//!
+//! - [`lesson`]: the lesson tree, loaded from files and validated.
+//! - [`core`]: the pure conversation logic (input + state → actions).
+//! - [`store`]: persistence behind a small trait; sled by default.
+//! - [`engine`]: runs the core against a store for one event.
+//! - [`i18n`]: interface text through Fluent.
+//! - [`channel`]: the edges that talk to people (console, …).
+//! - [`app`]: start-up wiring shared by every command.
+
+pub mod app;
+pub mod channel;
+pub mod core;
+pub mod engine;
+pub mod i18n;
+pub mod lesson;
+pub mod store;

@@ -1,0 +1,153 @@
+//! The behaviour every `Store` must have, run against each implementation.
+
+use super::{Change, Store};
+use crate::core::{
+    CompletedLesson, Completion, Lang, Learner, LearnerId, LessonProgress, QuizAttempt, Session,
+};
+
+fn id(s: &str) -> LearnerId {
+    LearnerId::new(s).unwrap()
+}
+
+pub(crate) struct Sample {
+    pub learner: Learner,
+    pub completion: Completion,
+    pub attempt: QuizAttempt,
+}
+
+/// Writes a learner with progress in two lessons, an attempt and a completion.
+pub(crate) fn write_sample(store: &dyn Store) -> Sample {
+    let mut learner = Learner::new(id("console:lan"), "console", "Bà Lan", 100);
+    learner.lang = Some(Lang::new("vi"));
+    learner.session = Session::Reading {
+        lesson: "vneid-what".into(),
+        step: 2,
+    };
+    let reading = LessonProgress {
+        step: 2,
+        updated: 110,
+        completed: None,
+    };
+    let done = LessonProgress {
+        step: 0,
+        updated: 105,
+        completed: Some(CompletedLesson {
+            at: 105,
+            score: 2,
+            total: 3,
+        }),
+    };
+    let attempt = QuizAttempt {
+        learner: learner.id.clone(),
+        lesson: "safety-otp".into(),
+        question: 1,
+        option: 0,
+        correct: false,
+        at: 104,
+    };
+    let completion = Completion {
+        learner: learner.id.clone(),
+        topic: "safety".into(),
+        lesson: "safety-otp".into(),
+        version: "abc".into(),
+        score: 2,
+        total: 3,
+        at: 105,
+    };
+    store
+        .commit(&Change {
+            learner: &learner,
+            progress: &[("vneid-what", &reading), ("safety-otp", &done)],
+            attempts: std::slice::from_ref(&attempt),
+            completions: std::slice::from_ref(&completion),
+        })
+        .unwrap();
+    learner.progress.insert("vneid-what".into(), reading);
+    learner.progress.insert("safety-otp".into(), done);
+    Sample {
+        learner,
+        completion,
+        attempt,
+    }
+}
+
+pub(crate) fn check_sample(store: &dyn Store, sample: &Sample) {
+    let loaded = store.load(&sample.learner.id).unwrap().unwrap();
+    assert_eq!(loaded, sample.learner);
+    assert_eq!(
+        store.completions(&sample.learner.id).unwrap(),
+        vec![sample.completion.clone()]
+    );
+    assert_eq!(
+        store.attempts(&sample.learner.id).unwrap(),
+        vec![sample.attempt.clone()]
+    );
+    assert_eq!(
+        store.completion_log().unwrap(),
+        vec![sample.completion.clone()]
+    );
+}
+
+pub(crate) fn run(store: &dyn Store) {
+    assert_eq!(store.load(&id("nobody")).unwrap(), None);
+
+    let sample = write_sample(store);
+    check_sample(store, &sample);
+
+    // A learner whose id is a prefix of another's sees only their own records.
+    let mut other = Learner::new(id("console:la"), "console", "La", 200);
+    other.session = Session::Menu;
+    let progress = LessonProgress {
+        step: 1,
+        updated: 201,
+        completed: None,
+    };
+    store
+        .commit(&Change {
+            learner: &other,
+            progress: &[("vneid-what", &progress)],
+            attempts: &[],
+            completions: &[],
+        })
+        .unwrap();
+    let loaded = store.load(&other.id).unwrap().unwrap();
+    assert_eq!(loaded.progress.len(), 1);
+    assert!(store.completions(&other.id).unwrap().is_empty());
+    assert_eq!(
+        store
+            .load(&sample.learner.id)
+            .unwrap()
+            .unwrap()
+            .progress
+            .len(),
+        2
+    );
+
+    // Later commits change only what they carry, and logs only grow.
+    let mut later = sample.completion.clone();
+    later.at = 300;
+    later.score = 3;
+    store
+        .commit(&Change {
+            learner: &sample.learner,
+            progress: &[],
+            attempts: &[],
+            completions: std::slice::from_ref(&later),
+        })
+        .unwrap();
+    assert_eq!(
+        store.completions(&sample.learner.id).unwrap(),
+        vec![sample.completion.clone(), later.clone()]
+    );
+    assert_eq!(store.completion_log().unwrap().len(), 2);
+    assert_eq!(
+        store
+            .load(&sample.learner.id)
+            .unwrap()
+            .unwrap()
+            .progress
+            .len(),
+        2
+    );
+    store.flush().unwrap();
+}

@@ -1,0 +1,69 @@
+//! Persistence behind a small trait, with sled as the embedded default.
+//!
+//! The trait speaks only in core types (`Learner`, `Completion`…): no sled type
+//! crosses it, so a server database can implement it later. One conformance
+//! suite runs against every implementation.
+
+mod memory;
+mod sled_store;
+
+use std::path::PathBuf;
+
+pub use memory::MemoryStore;
+pub use sled_store::SledStore;
+
+use crate::core::{Completion, Learner, LearnerId, LessonProgress, QuizAttempt};
+
+/// Everything one handled event changes, written together.
+#[derive(Debug, Clone, Copy)]
+pub struct Change<'a> {
+    /// The learner's profile and session (their `progress` map is not written).
+    pub learner: &'a Learner,
+    /// Only the lessons whose progress changed.
+    pub progress: &'a [(&'a str, &'a LessonProgress)],
+    pub attempts: &'a [QuizAttempt],
+    pub completions: &'a [Completion],
+}
+
+pub trait Store: Send + Sync {
+    /// A learner with all their lesson progress; `None` on first contact.
+    fn load(&self, id: &LearnerId) -> Result<Option<Learner>, StoreError>;
+
+    /// Writes a change atomically. When it carries completions, they are on
+    /// disk before this returns, so the learner may be told "done".
+    fn commit(&self, change: &Change<'_>) -> Result<(), StoreError>;
+
+    /// A learner's completions, oldest first.
+    fn completions(&self, id: &LearnerId) -> Result<Vec<Completion>, StoreError>;
+
+    /// A learner's quiz answers, oldest first.
+    fn attempts(&self, id: &LearnerId) -> Result<Vec<QuizAttempt>, StoreError>;
+
+    /// Every completion event of every learner, oldest first: the raw record
+    /// that figures are checked against.
+    fn completion_log(&self) -> Result<Vec<Completion>, StoreError>;
+
+    /// Makes every earlier write durable.
+    fn flush(&self) -> Result<(), StoreError>;
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum StoreError {
+    #[error("the store at {path} is in use by another process (is another hocvuso running?)")]
+    Locked { path: PathBuf },
+    #[error("cannot open the store at {path}: {reason}")]
+    Open { path: PathBuf, reason: String },
+    #[error("the store at {path} has schema version {found}, this build reads version {expected}")]
+    Schema {
+        path: PathBuf,
+        found: String,
+        expected: u32,
+    },
+    #[error("store i/o failed: {0}")]
+    Io(String),
+    #[error("stored record {key} cannot be read: {reason}")]
+    Corrupt { key: String, reason: String },
+}
+
+#[cfg(test)]
+mod conformance;

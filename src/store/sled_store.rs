@@ -1,0 +1,221 @@
+//! The embedded default store, on sled 0.34.
+//!
+//! One tree holds every record, under prefixed keys, so that a change is one
+//! atomic batch:
+//! - `L\0<learner>` the learner (profile and session), JSON
+//! - `P\0<learner>\0<lesson>` progress in one lesson, JSON
+//! - `Q\0<learner>\0<seq>` a quiz attempt, JSON
+//! - `C\0<learner>\0<seq>` a learner's completion, JSON
+//! - `E\0<seq>` the same completion in the global, append-only log
+//!
+//! `<seq>` is a big-endian id from sled, so keys sort in time order.
+
+use std::path::Path;
+
+use serde::Serialize;
+use serde::de::DeserializeOwned;
+
+use super::{Change, Store, StoreError};
+use crate::core::{Completion, Learner, LearnerId, QuizAttempt};
+
+const SCHEMA_KEY: &[u8] = b"schema";
+const SCHEMA_VERSION: u32 = 1;
+
+pub struct SledStore {
+    db: sled::Db,
+    records: sled::Tree,
+}
+
+impl SledStore {
+    pub fn open(path: &Path) -> Result<Self, StoreError> {
+        let db = sled::Config::new()
+            .path(path)
+            .open()
+            .map_err(|e| open_error(path, e))?;
+        let records = db.open_tree("records").map_err(io)?;
+        let store = SledStore { db, records };
+        store.check_schema(path)?;
+        Ok(store)
+    }
+
+    fn check_schema(&self, path: &Path) -> Result<(), StoreError> {
+        let expected = SCHEMA_VERSION.to_string();
+        match self.db.get(SCHEMA_KEY).map_err(io)? {
+            None => {
+                self.db
+                    .insert(SCHEMA_KEY, expected.as_bytes())
+                    .map_err(io)?;
+                Ok(())
+            }
+            Some(found) if found.as_ref() == expected.as_bytes() => Ok(()),
+            Some(found) => Err(StoreError::Schema {
+                path: path.to_path_buf(),
+                found: String::from_utf8_lossy(&found).into_owned(),
+                expected: SCHEMA_VERSION,
+            }),
+        }
+    }
+
+    fn scan<T: DeserializeOwned>(&self, prefix: &[u8]) -> Result<Vec<T>, StoreError> {
+        self.records
+            .scan_prefix(prefix)
+            .map(|item| {
+                let (key, value) = item.map_err(io)?;
+                decode(&key, &value)
+            })
+            .collect()
+    }
+
+    fn next_seq(&self) -> Result<[u8; 8], StoreError> {
+        Ok(self.db.generate_id().map_err(io)?.to_be_bytes())
+    }
+}
+
+fn open_error(path: &Path, e: sled::Error) -> StoreError {
+    let reason = e.to_string();
+    if reason.contains("could not acquire lock") {
+        StoreError::Locked {
+            path: path.to_path_buf(),
+        }
+    } else {
+        StoreError::Open {
+            path: path.to_path_buf(),
+            reason,
+        }
+    }
+}
+
+fn io(e: sled::Error) -> StoreError {
+    StoreError::Io(e.to_string())
+}
+
+fn key(parts: &[&[u8]]) -> Vec<u8> {
+    parts.join(&0u8)
+}
+
+fn encode<T: Serialize>(value: &T) -> Vec<u8> {
+    serde_json::to_vec(value).expect("core records always serialise")
+}
+
+fn decode<T: DeserializeOwned>(key: &[u8], value: &[u8]) -> Result<T, StoreError> {
+    serde_json::from_slice(value).map_err(|e| StoreError::Corrupt {
+        key: String::from_utf8_lossy(key).replace('\0', "/"),
+        reason: e.to_string(),
+    })
+}
+
+impl Store for SledStore {
+    fn load(&self, id: &LearnerId) -> Result<Option<Learner>, StoreError> {
+        let id_bytes = id.as_str().as_bytes();
+        let learner_key = key(&[b"L", id_bytes]);
+        let Some(value) = self.records.get(&learner_key).map_err(io)? else {
+            return Ok(None);
+        };
+        let mut learner: Learner = decode(&learner_key, &value)?;
+        let prefix = key(&[b"P", id_bytes, b""]);
+        for item in self.records.scan_prefix(&prefix) {
+            let (k, v) = item.map_err(io)?;
+            let lesson = String::from_utf8_lossy(&k[prefix.len()..]).into_owned();
+            learner.progress.insert(lesson, decode(&k, &v)?);
+        }
+        Ok(Some(learner))
+    }
+
+    fn commit(&self, change: &Change<'_>) -> Result<(), StoreError> {
+        let id = change.learner.id.as_str().as_bytes();
+        let mut batch = sled::Batch::default();
+        batch.insert(key(&[b"L", id]), encode(change.learner));
+        for (lesson, progress) in change.progress {
+            batch.insert(key(&[b"P", id, lesson.as_bytes()]), encode(progress));
+        }
+        for attempt in change.attempts {
+            batch.insert(key(&[b"Q", id, &self.next_seq()?]), encode(attempt));
+        }
+        for completion in change.completions {
+            let seq = self.next_seq()?;
+            let value = encode(completion);
+            batch.insert(key(&[b"C", id, &seq]), value.clone());
+            batch.insert(key(&[b"E", &seq]), value);
+        }
+        self.records.apply_batch(batch).map_err(io)?;
+        if !change.completions.is_empty() {
+            self.db.flush().map_err(io)?;
+        }
+        Ok(())
+    }
+
+    fn completions(&self, id: &LearnerId) -> Result<Vec<Completion>, StoreError> {
+        self.scan(&key(&[b"C", id.as_str().as_bytes(), b""]))
+    }
+
+    fn attempts(&self, id: &LearnerId) -> Result<Vec<QuizAttempt>, StoreError> {
+        self.scan(&key(&[b"Q", id.as_str().as_bytes(), b""]))
+    }
+
+    fn completion_log(&self) -> Result<Vec<Completion>, StoreError> {
+        self.scan(&key(&[b"E", b""]))
+    }
+
+    fn flush(&self) -> Result<(), StoreError> {
+        self.db.flush().map(|_| ()).map_err(io)
+    }
+}
+
+impl std::fmt::Debug for SledStore {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("SledStore").finish_non_exhaustive()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn passes_the_conformance_suite() {
+        let dir = tempfile::tempdir().unwrap();
+        let store = SledStore::open(dir.path()).unwrap();
+        crate::store::conformance::run(&store);
+    }
+
+    #[test]
+    fn data_survives_reopening() {
+        let dir = tempfile::tempdir().unwrap();
+        let written = {
+            let store = SledStore::open(dir.path()).unwrap();
+            crate::store::conformance::write_sample(&store)
+        };
+        let store = SledStore::open(dir.path()).unwrap();
+        crate::store::conformance::check_sample(&store, &written);
+    }
+
+    #[test]
+    fn a_second_open_reports_the_lock() {
+        let dir = tempfile::tempdir().unwrap();
+        let _first = SledStore::open(dir.path()).unwrap();
+        let err = SledStore::open(dir.path()).unwrap_err();
+        assert!(matches!(err, StoreError::Locked { .. }), "{err}");
+        assert!(err.to_string().contains("in use by another process"));
+    }
+
+    #[test]
+    fn an_unreadable_path_is_an_error_not_a_panic() {
+        let dir = tempfile::tempdir().unwrap();
+        let file = dir.path().join("not-a-dir");
+        std::fs::write(&file, b"x").unwrap();
+        let err = SledStore::open(&file).unwrap_err();
+        assert!(matches!(err, StoreError::Open { .. }), "{err}");
+    }
+
+    #[test]
+    fn a_store_from_another_schema_is_refused() {
+        let dir = tempfile::tempdir().unwrap();
+        {
+            let db = sled::open(dir.path()).unwrap();
+            db.insert(SCHEMA_KEY, b"99".as_slice()).unwrap();
+            db.flush().unwrap();
+        }
+        let err = SledStore::open(dir.path()).unwrap_err();
+        assert!(matches!(err, StoreError::Schema { .. }), "{err}");
+    }
+}
