@@ -106,8 +106,8 @@ pub struct Learner {
     /// A deep link that arrived before the language was chosen.
     #[serde(default)]
     pub pending_start: Option<String>,
-    /// Progress per lesson id (kept by the store per learner and lesson).
-    #[serde(skip)]
+    /// Progress per lesson id.
+    #[serde(default)]
     pub progress: BTreeMap<String, LessonProgress>,
 }
 

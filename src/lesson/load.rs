@@ -231,8 +231,8 @@ impl Loader {
                 return None;
             }
         };
-        let raw: RawTopic = match toml::from_str(&source) {
-            Ok(raw) => raw,
+        let table: toml::Table = match toml::from_str(&source) {
+            Ok(table) => table,
             Err(e) => {
                 let line = e
                     .span()
@@ -241,18 +241,50 @@ impl Loader {
                 return None;
             }
         };
-        if !is_valid_id(&raw.id) {
-            self.report_at(
-                file,
-                None,
-                format!(
-                    "topic id `{}` must be 1-32 lower-case letters, digits or `-`",
-                    raw.id
-                ),
-            );
+        // Check keys one by one: serde's messages for a flattened map are cryptic.
+        let before = self.problems.len();
+        for (key, value) in &table {
+            let line = line_of_key(&source, key);
+            if value.is_table() {
+                if !is_language_tag(key) {
+                    self.report_at(
+                        file,
+                        line,
+                        format!("`[{key}]` is not a language: use `[vi]`, `[en]`…"),
+                    );
+                }
+            } else if !TOPIC_KEYS.contains(&key.as_str()) {
+                self.report_at(
+                    file,
+                    line,
+                    format!(
+                        "unknown key `{key}`: a topic has {} and one table per language",
+                        TOPIC_KEYS.join(", ")
+                    ),
+                );
+            }
+        }
+        if self.problems.len() > before {
             return None;
         }
-        Some(raw)
+        match RawTopic::deserialize(toml::Value::Table(table)) {
+            Ok(raw) if is_valid_id(&raw.id) => Some(raw),
+            Ok(raw) => {
+                self.report_at(
+                    file,
+                    line_of_key(&source, "id"),
+                    format!(
+                        "topic id `{}` must be 1-32 lower-case letters, digits or `-`",
+                        raw.id
+                    ),
+                );
+                None
+            }
+            Err(e) => {
+                self.report_at(file, None, e.message().trim_end().to_string());
+                None
+            }
+        }
     }
 
     /// Groups `<id>.<lang>.md` files by id, then by language.
@@ -328,13 +360,10 @@ impl Loader {
             };
             hasher.update(lang.as_bytes());
             hasher.update(source.as_bytes());
-            match parse_lesson(&source) {
-                Ok(raw) => {
-                    if let Some(text) = self.lesson_text(dir, file, id, raw) {
-                        texts.insert(lang.clone(), text);
-                    }
-                }
-                Err(found) => found.into_iter().for_each(|f| self.report(file, f)),
+            let (raw, found) = parse_lesson(&source);
+            found.into_iter().for_each(|f| self.report(file, f));
+            if let Some(text) = raw.and_then(|raw| self.lesson_text(dir, file, id, raw)) {
+                texts.insert(lang.clone(), text);
             }
         }
         if self.problems.len() > before {
@@ -610,6 +639,24 @@ impl Loader {
         let topics = self.topics.into_iter().map(|t| t.1).collect();
         Ok(LessonTree::from_parts(topics, self.lessons))
     }
+}
+
+const TOPIC_KEYS: [&str; 5] = ["id", "order", "icon", "core", "lessons"];
+
+/// The line where `key = …` or `[key]` stands, for problems found after parsing.
+fn line_of_key(source: &str, key: &str) -> Option<usize> {
+    source
+        .lines()
+        .position(|line| {
+            let line = line.trim_start();
+            line.strip_prefix(key)
+                .is_some_and(|rest| rest.trim_start().starts_with('='))
+                || line
+                    .strip_prefix('[')
+                    .and_then(|r| r.strip_prefix(key))
+                    .is_some_and(|r| r.trim_start().starts_with(']'))
+        })
+        .map(|i| i + 1)
 }
 
 /// `vi`, `en`, `zh-hant`: the second part of a lesson file name.

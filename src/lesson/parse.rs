@@ -55,15 +55,16 @@ pub(super) struct RawLesson {
     pub questions: Vec<RawQuestion>,
 }
 
-/// Parses a whole file; returns the lesson only when no problem was found.
-pub(super) fn parse_lesson(source: &str) -> Result<RawLesson, Vec<Found>> {
+/// Parses a whole file. Returns what could be read (when the header could)
+/// and every problem, so the caller can check the rest of the file too.
+pub(super) fn parse_lesson(source: &str) -> (Option<RawLesson>, Vec<Found>) {
     let source: String = source.trim_start_matches('\u{feff}').nfc().collect();
     let lines: Vec<&str> = source.lines().collect();
     let mut problems = Vec::new();
 
     let (header, header_line, body_start) = match parse_header(&lines) {
         Ok(parts) => parts,
-        Err(found) => return Err(vec![found]),
+        Err(found) => return (None, vec![found]),
     };
     let mut body = BodyParser::default();
     for (index, line) in lines.iter().enumerate().skip(body_start) {
@@ -72,16 +73,13 @@ pub(super) fn parse_lesson(source: &str) -> Result<RawLesson, Vec<Found>> {
         }
     }
     let (steps, questions) = body.finish();
-    if problems.is_empty() {
-        Ok(RawLesson {
-            header,
-            header_line,
-            steps,
-            questions,
-        })
-    } else {
-        Err(problems)
-    }
+    let lesson = RawLesson {
+        header,
+        header_line,
+        steps,
+        questions,
+    };
+    (Some(lesson), problems)
 }
 
 /// Finds the `+++` block and parses it as TOML. Returns the header, its line
@@ -346,7 +344,7 @@ mod tests {
 
     #[test]
     fn parses_steps_tips_pictures_and_questions() {
-        let lesson = parse_lesson(GOOD).unwrap();
+        let lesson = parse_ok(GOOD);
         assert_eq!(lesson.header.id, "a");
         let step = &lesson.steps[0];
         assert_eq!(step.heading.as_deref(), Some("Mở máy"));
@@ -363,17 +361,23 @@ mod tests {
     #[test]
     fn english_keywords_work_too() {
         let src = "+++\nid = \"a\"\ntitle = \"T\"\n+++\n## Step\nOpen it.\nTip: gently\nPicture: a.png\n## Question\nWhy?\n- [X] yes\n- [ ] no\nExplanation: because\n";
-        let lesson = parse_lesson(src).unwrap();
+        let lesson = parse_ok(src);
         assert_eq!(lesson.steps[0].tip.as_deref(), Some("gently"));
         assert!(lesson.questions[0].options[0].1);
     }
 
+    fn parse_ok(src: &str) -> RawLesson {
+        let (lesson, problems) = parse_lesson(src);
+        assert_eq!(problems, []);
+        lesson.unwrap()
+    }
+
+    fn problems(src: &str) -> Vec<Found> {
+        parse_lesson(src).1
+    }
+
     fn lines_of(src: &str) -> Vec<Option<usize>> {
-        parse_lesson(src)
-            .unwrap_err()
-            .iter()
-            .map(|f| f.line)
-            .collect()
+        problems(src).iter().map(|f| f.line).collect()
     }
 
     #[test]
@@ -390,7 +394,7 @@ mod tests {
     #[test]
     fn unknown_header_field_is_reported() {
         let src = "+++\nid = \"a\"\ntitle = \"t\"\ncolour = \"red\"\n+++\n";
-        let err = parse_lesson(src).unwrap_err();
+        let err = problems(src);
         assert_eq!(err[0].line, Some(4));
         assert!(err[0].message.contains("colour"), "{}", err[0].message);
     }
@@ -405,7 +409,7 @@ mod tests {
     #[test]
     fn text_after_options_needs_an_explanation_label() {
         let src = "+++\nid = \"a\"\ntitle = \"t\"\n+++\n## Câu hỏi\nq\n- [x] a\n- [ ] b\nvì sao\n";
-        let err = parse_lesson(src).unwrap_err();
+        let err = problems(src);
         assert_eq!(err[0].line, Some(9));
         assert!(err[0].message.contains("Giải thích"));
     }
@@ -413,7 +417,7 @@ mod tests {
     #[test]
     fn decomposed_vietnamese_is_normalised() {
         let src = "+++\nid = \"a\"\ntitle = \"Bu\u{031b}o\u{031b}\u{0301}c\"\n+++\n";
-        let lesson = parse_lesson(src).unwrap();
+        let lesson = parse_ok(src);
         assert_eq!(lesson.header.title, "Bước");
     }
 }

@@ -54,6 +54,10 @@ pub(crate) fn write_sample(store: &dyn Store) -> Sample {
         total: 3,
         at: 105,
     };
+    learner
+        .progress
+        .insert("vneid-what".into(), reading.clone());
+    learner.progress.insert("safety-otp".into(), done.clone());
     store
         .commit(&Change {
             learner: &learner,
@@ -62,8 +66,6 @@ pub(crate) fn write_sample(store: &dyn Store) -> Sample {
             completions: std::slice::from_ref(&completion),
         })
         .unwrap();
-    learner.progress.insert("vneid-what".into(), reading);
-    learner.progress.insert("safety-otp".into(), done);
     Sample {
         learner,
         completion,
@@ -102,6 +104,7 @@ pub(crate) fn run(store: &dyn Store) {
         updated: 201,
         completed: None,
     };
+    other.progress.insert("vneid-what".into(), progress.clone());
     store
         .commit(&Change {
             learner: &other,

@@ -53,6 +53,7 @@ impl Store for MemoryStore {
         let mut inner = self.lock();
         let id = change.learner.id.clone();
         let mut learner = change.learner.clone();
+        // Progress lives in its own map, as a server database would keep it.
         learner.progress.clear();
         inner.learners.insert(id.clone(), learner);
         for (lesson, progress) in change.progress {

@@ -17,9 +17,10 @@ use crate::core::{Completion, Learner, LearnerId, LessonProgress, QuizAttempt};
 /// Everything one handled event changes, written together.
 #[derive(Debug, Clone, Copy)]
 pub struct Change<'a> {
-    /// The learner's profile and session (their `progress` map is not written).
+    /// The learner as they are after the event, progress included.
     pub learner: &'a Learner,
-    /// Only the lessons whose progress changed.
+    /// The lessons whose progress changed, for stores that keep progress
+    /// per learner and lesson rather than with the learner.
     pub progress: &'a [(&'a str, &'a LessonProgress)],
     pub attempts: &'a [QuizAttempt],
     pub completions: &'a [Completion],

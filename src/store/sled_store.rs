@@ -2,8 +2,9 @@
 //!
 //! One tree holds every record, under prefixed keys, so that a change is one
 //! atomic batch:
-//! - `L\0<learner>` the learner (profile and session), JSON
-//! - `P\0<learner>\0<lesson>` progress in one lesson, JSON
+//! - `L\0<learner>` the learner with their progress in every lesson, JSON:
+//!   one read and one write per event, which is what keeps a button press
+//!   cheap (a learner has a few dozen lessons at most)
 //! - `Q\0<learner>\0<seq>` a quiz attempt, JSON
 //! - `C\0<learner>\0<seq>` a learner's completion, JSON
 //! - `E\0<seq>` the same completion in the global, append-only log
@@ -111,23 +112,21 @@ impl Store for SledStore {
         let Some(value) = self.records.get(&learner_key).map_err(io)? else {
             return Ok(None);
         };
-        let mut learner: Learner = decode(&learner_key, &value)?;
-        let prefix = key(&[b"P", id_bytes, b""]);
-        for item in self.records.scan_prefix(&prefix) {
-            let (k, v) = item.map_err(io)?;
-            let lesson = String::from_utf8_lossy(&k[prefix.len()..]).into_owned();
-            learner.progress.insert(lesson, decode(&k, &v)?);
-        }
-        Ok(Some(learner))
+        decode(&learner_key, &value).map(Some)
     }
 
     fn commit(&self, change: &Change<'_>) -> Result<(), StoreError> {
         let id = change.learner.id.as_str().as_bytes();
-        let mut batch = sled::Batch::default();
-        batch.insert(key(&[b"L", id]), encode(change.learner));
-        for (lesson, progress) in change.progress {
-            batch.insert(key(&[b"P", id, lesson.as_bytes()]), encode(progress));
+        let learner = key(&[b"L", id]);
+        if change.attempts.is_empty() && change.completions.is_empty() {
+            // The common case, a step or a menu: one write, no batch needed.
+            self.records
+                .insert(learner, encode(change.learner))
+                .map_err(io)?;
+            return Ok(());
         }
+        let mut batch = sled::Batch::default();
+        batch.insert(learner, encode(change.learner));
         for attempt in change.attempts {
             batch.insert(key(&[b"Q", id, &self.next_seq()?]), encode(attempt));
         }

@@ -1,0 +1,6 @@
+//! Whole conversations and channels, driven from outside the crate.
+
+mod console_chat;
+mod lesson_validation;
+mod shipped_lessons;
+mod support;
