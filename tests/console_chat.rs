@@ -117,3 +117,47 @@ fn a_store_in_use_is_a_clear_error() {
     let stderr = String::from_utf8(output.stderr).unwrap();
     assert!(stderr.contains("in use by another process"), "{stderr}");
 }
+
+#[test]
+fn a_store_killed_mid_chat_reopens_with_every_completion_it_reported() {
+    let data = tempfile::tempdir().unwrap();
+    // Language, then finish lesson one over and over: each round is
+    // topic, lesson, next, quiz, right, next question, right, menu.
+    let round = "1\n1\n1\n2\n2\n1\n1\n2\n";
+    let script = format!("1\n{}", round.repeat(200));
+    let mut reported = 0;
+    for attempt in 0..4u64 {
+        let mut child = Command::new(env!("CARGO_BIN_EXE_hocvuso"))
+            .arg("--lessons")
+            .arg(repo("tests/fixtures/good"))
+            .arg("--locales")
+            .arg(repo("locales"))
+            .args(["chat", "--user", "kim", "--data"])
+            .arg(data.path())
+            .stdin(Stdio::piped())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::null())
+            .spawn()
+            .unwrap();
+        let mut stdin = child.stdin.take().unwrap();
+        let _ = stdin.write_all(script.as_bytes());
+        std::thread::sleep(std::time::Duration::from_millis(30 + attempt * 40));
+        child.kill().unwrap(); // SIGKILL: no chance to flush
+        let output = child.wait_with_output().unwrap();
+        let stdout = String::from_utf8_lossy(&output.stdout);
+        reported += stdout.matches("Bác đã học xong bài").count();
+
+        let store = SledStore::open(data.path()).expect("the store reopens after kill -9");
+        let log = store.completion_log().unwrap();
+        let learner = store.load(&LearnerId::new("console:kim").unwrap()).unwrap();
+        // Stdout may be cut mid-message, but never shows a completion the store lacks.
+        assert!(
+            log.len() >= reported,
+            "told {reported} completions, stored {}",
+            log.len()
+        );
+        if !log.is_empty() {
+            assert!(learner.unwrap().is_completed("basics-phone"));
+        }
+    }
+}
