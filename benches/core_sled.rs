@@ -9,7 +9,7 @@ use std::time::Instant;
 use criterion::{Criterion, Throughput, criterion_group, criterion_main};
 
 use hocvuso::app::App;
-use hocvuso::core::{Callback, Input, Lang, LearnerId};
+use hocvuso::core::{Callback, Input, Lang, LearnerId, Place};
 use hocvuso::engine::Event;
 use hocvuso::i18n::Localizer;
 use hocvuso::lesson::load_tree;
@@ -42,6 +42,7 @@ fn bench(c: &mut Criterion) {
         learner: ids[n % LEARNERS].clone(),
         channel: "bench",
         display_name: String::new(),
+        place: Place::Private,
         input,
         now,
     };

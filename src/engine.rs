@@ -8,7 +8,7 @@ use std::collections::hash_map::DefaultHasher;
 use std::hash::{Hash, Hasher};
 use std::sync::{Arc, Mutex};
 
-use crate::core::{Action, Core, Input, Lang, Learner, LearnerId, Timestamp};
+use crate::core::{Action, Core, Input, Lang, Learner, LearnerId, Place, Timestamp};
 use crate::store::{Change, Store, StoreError};
 
 /// One thing a learner did, as a channel reports it.
@@ -18,6 +18,7 @@ pub struct Event {
     /// `console`, `telegram`…: recorded when a learner is first seen.
     pub channel: &'static str,
     pub display_name: String,
+    pub place: Place,
     pub input: Input,
     pub now: Timestamp,
 }
@@ -58,6 +59,18 @@ impl Engine {
 
     /// Handles an event; the actions are safe to send once this returns.
     pub fn handle(&self, event: &Event) -> Result<Handled, StoreError> {
+        if event.place == Place::Group {
+            // Nothing personal happens in a group: read the language, write nothing.
+            let lang = self
+                .store
+                .load(&event.learner)?
+                .map_or_else(Lang::base, |l| l.lang());
+            let reply = self.core.handle_in_group(&event.input);
+            return Ok(Handled {
+                lang,
+                actions: reply.actions,
+            });
+        }
         let _guard = self.lock_for(&event.learner);
         let mut learner = match self.store.load(&event.learner)? {
             Some(learner) => learner,

@@ -56,3 +56,7 @@ free-text-hint = Just tap the buttons below. Here is the main menu:
 unknown-command = The bot does not know the command "/{$command}".
 button-old = This button is old. Here is the main menu so you can carry on:
 lesson-missing = This lesson is no longer available. Please choose another one from the main menu.
+
+## In a group chat
+group-private-only = Lessons and quizzes are personal, so the bot teaches only in a private chat. Tap the button below to open it.
+button-open-private = 💬 Learn in a private chat

@@ -56,3 +56,7 @@ free-text-hint = Bác chỉ cần bấm vào các nút bên dưới là được
 unknown-command = Bot chưa hiểu lệnh "/{$command}".
 button-old = Nút này đã cũ rồi. Đây là trang chính để bác học tiếp:
 lesson-missing = Bài học này không còn nữa. Bác chọn bài khác ở trang chính nhé.
+
+## Trong nhóm chat
+group-private-only = Bài học và câu hỏi là của riêng từng người, nên bot chỉ dạy trong trò chuyện riêng. Bác bấm nút dưới đây để mở.
+button-open-private = 💬 Học riêng với bot

@@ -4,7 +4,7 @@
 
 use std::io::{self, BufRead, Write};
 
-use crate::core::{Action, Callback, Input, LearnerId, Message};
+use crate::core::{Action, Callback, Input, Lang, LearnerId, Message, Place, Target};
 use crate::engine::{Engine, Event};
 use crate::i18n::Localizer;
 use crate::store::StoreError;
@@ -35,8 +35,8 @@ pub struct Console<'a, W: Write> {
     learner: LearnerId,
     user: String,
     out: W,
-    /// The buttons of the last reply, in the order they were numbered.
-    buttons: Vec<String>,
+    /// What each button of the last reply sends, in the order they were numbered.
+    buttons: Vec<Input>,
     clock: Box<dyn Fn() -> i64 + 'a>,
 }
 
@@ -90,9 +90,7 @@ impl<'a, W: Write> Console<'a, W> {
                 break;
             }
             let input = match line.parse::<usize>() {
-                Ok(n) if (1..=self.buttons.len()).contains(&n) => {
-                    Input::Button(self.buttons[n - 1].clone())
-                }
+                Ok(n) if (1..=self.buttons.len()).contains(&n) => self.buttons[n - 1].clone(),
                 _ => Input::Text(line.to_string()),
             };
             self.send(input)?;
@@ -107,6 +105,7 @@ impl<'a, W: Write> Console<'a, W> {
             learner: self.learner.clone(),
             channel: "console",
             display_name: self.user.clone(),
+            place: Place::Private,
             input,
             now: (self.clock)(),
         };
@@ -122,7 +121,7 @@ impl<'a, W: Write> Console<'a, W> {
         Ok(())
     }
 
-    fn print(&mut self, lang: &crate::core::Lang, message: &Message) -> io::Result<()> {
+    fn print(&mut self, lang: &Lang, message: &Message) -> io::Result<()> {
         writeln!(self.out, "\n{}", render_text(self.localizer, lang, message))?;
         if let Some(picture) = &message.picture {
             writeln!(self.out, "🖼  {}", picture.display())?;
@@ -131,7 +130,11 @@ impl<'a, W: Write> Console<'a, W> {
             let labels: Vec<String> = row
                 .iter()
                 .map(|button| {
-                    self.buttons.push(button.callback.encode());
+                    self.buttons.push(match &button.target {
+                        Target::Callback(callback) => Input::Button(callback.encode()),
+                        // The terminal is already a private chat.
+                        Target::OpenPrivate(payload) => Input::Text(format!("/start {payload}")),
+                    });
                     format!(
                         "[{}] {}",
                         self.buttons.len(),

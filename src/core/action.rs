@@ -76,17 +76,34 @@ pub enum Block {
     Tip(Phrase),
 }
 
+/// What pressing a button does.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Target {
+    /// Comes back to the core as `Input::Button` with this data.
+    Callback(Callback),
+    /// Opens the learner's private chat with the bot and sends
+    /// `/start <payload>` there (a deep link; the payload may be empty).
+    OpenPrivate(String),
+}
+
 #[derive(Debug, Clone, PartialEq)]
 pub struct Button {
     pub label: Phrase,
-    pub callback: Callback,
+    pub target: Target,
 }
 
 impl Button {
     pub fn new(label: impl Into<Phrase>, callback: Callback) -> Self {
         Button {
             label: label.into(),
-            callback,
+            target: Target::Callback(callback),
+        }
+    }
+
+    pub fn open_private(label: impl Into<Phrase>, payload: &str) -> Self {
+        Button {
+            label: label.into(),
+            target: Target::OpenPrivate(payload.to_string()),
         }
     }
 }
@@ -119,7 +136,13 @@ impl Message {
 
     /// Every button's callback, in order (handy in tests).
     pub fn callbacks(&self) -> impl Iterator<Item = &Callback> {
-        self.keyboard.iter().flatten().map(|b| &b.callback)
+        self.keyboard
+            .iter()
+            .flatten()
+            .filter_map(|b| match &b.target {
+                Target::Callback(c) => Some(c),
+                Target::OpenPrivate(_) => None,
+            })
     }
 
     /// The Fluent ids used in the text blocks (handy in tests).

@@ -10,6 +10,16 @@ use crate::lesson::{Lesson, LessonText, LessonTree, Topic};
 /// Longest text the core looks at; anything longer is cut before parsing.
 const MAX_INPUT_BYTES: usize = 4096;
 
+/// Where the input was written.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum Place {
+    /// A private chat between one learner and the bot.
+    #[default]
+    Private,
+    /// A group chat: lessons and quizzes are personal, so they never run here.
+    Group,
+}
+
 /// What a learner did.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Input {
@@ -71,6 +81,56 @@ impl Core {
             },
         }
         turn.reply
+    }
+}
+
+impl Core {
+    /// Input in a group chat: the answer is always a button that opens the
+    /// private chat (with the deep link if the input carried one), and no
+    /// learner state is read or changed.
+    pub fn handle_in_group(&self, input: &Input) -> Reply {
+        let payload = match input {
+            Input::Text(text) => {
+                let text = truncate(text.trim(), MAX_INPUT_BYTES);
+                let payload = text.strip_prefix("/start").and_then(|rest| {
+                    // `/start@bot payload` or `/start payload`
+                    let rest = rest
+                        .split_once(char::is_whitespace)
+                        .map_or("", |(_, p)| p)
+                        .trim();
+                    self.deep_link(rest).map(|_| rest.to_string())
+                });
+                payload.unwrap_or_default()
+            }
+            Input::Button(_) => String::new(),
+        };
+        let message = Message::default()
+            .para(Text::new("group-private-only"))
+            .row(vec![Button::open_private(
+                Text::new("button-open-private"),
+                &payload,
+            )]);
+        Reply {
+            actions: vec![Action::Send(message)],
+            ..Reply::default()
+        }
+    }
+
+    /// The screen a `/start` payload (`l_<lesson>`, `t_<topic>`) opens.
+    fn deep_link(&self, payload: &str) -> Option<Callback> {
+        if let Some(id) = payload.strip_prefix("l_") {
+            return self
+                .lessons
+                .lesson(id)
+                .map(|l| Callback::Lesson(l.id.clone()));
+        }
+        if let Some(id) = payload.strip_prefix("t_") {
+            return self
+                .lessons
+                .topic(id)
+                .map(|t| Callback::Topic(t.id.clone()));
+        }
+        None
     }
 }
 
@@ -140,7 +200,7 @@ impl Turn<'_> {
 
     /// `/start [payload]`: payloads are deep links such as `l_vneid-what`.
     fn start(&mut self, payload: &str) {
-        let target = self.deep_link(payload);
+        let target = self.core.deep_link(payload);
         if self.learner.lang.is_none() {
             self.learner.pending_start = target.map(|cb| cb.encode());
             return self.choose_language(true);
@@ -153,17 +213,6 @@ impl Turn<'_> {
                 self.menu();
             }
         }
-    }
-
-    fn deep_link(&self, payload: &str) -> Option<Callback> {
-        let lessons = self.core.lessons();
-        if let Some(id) = payload.strip_prefix("l_") {
-            return lessons.lesson(id).map(|l| Callback::Lesson(l.id.clone()));
-        }
-        if let Some(id) = payload.strip_prefix("t_") {
-            return lessons.topic(id).map(|t| Callback::Topic(t.id.clone()));
-        }
-        None
     }
 
     fn callback(&mut self, callback: Callback) {

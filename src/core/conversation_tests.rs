@@ -557,3 +557,33 @@ fn deep_links_open_topics_and_unknown_ones_fall_back_to_the_welcome() {
     assert_eq!(keys(&chat.text("/start l_nope"))[0], "welcome-back");
     assert_eq!(keys(&chat.text("/start <script>"))[0], "welcome-back");
 }
+
+#[test]
+fn in_a_group_every_input_gets_the_open_private_chat_button() {
+    let chat = Chat::new();
+    for (input, payload) in [
+        (Input::Text("/start".into()), ""),
+        (Input::Text("/start l_c".into()), "l_c"),
+        (Input::Text("/start@hocvuso_bot t_t1".into()), "t_t1"),
+        (Input::Text("/start l_nope".into()), ""),
+        (Input::Text("/menu".into()), ""),
+        (
+            Input::Button(Callback::Answer("a".into(), 0, 1).encode()),
+            "",
+        ),
+    ] {
+        let reply = chat.core.handle_in_group(&input);
+        assert_eq!(keys(&reply), ["group-private-only"]);
+        let buttons: Vec<_> = reply
+            .messages()
+            .flat_map(|m| m.keyboard.iter().flatten())
+            .collect();
+        assert_eq!(buttons.len(), 1);
+        assert_eq!(
+            buttons[0].target,
+            crate::core::Target::OpenPrivate(payload.into()),
+            "{input:?}"
+        );
+        assert!(reply.attempts.is_empty() && reply.completions.is_empty());
+    }
+}

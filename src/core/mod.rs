@@ -11,9 +11,9 @@ mod callback;
 mod conversation;
 mod state;
 
-pub use action::{Action, Arg, Block, Button, Message, Phrase, Text};
+pub use action::{Action, Arg, Block, Button, Message, Phrase, Target, Text};
 pub use callback::{BadCallback, Callback};
-pub use conversation::{Core, Input, Reply};
+pub use conversation::{Core, Input, Place, Reply};
 pub use state::{
     CompletedLesson, Completion, Lang, Learner, LearnerId, LessonProgress, QuizAttempt, Session,
     Timestamp,

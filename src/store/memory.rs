@@ -18,6 +18,7 @@ struct Inner {
     progress: BTreeMap<(LearnerId, String), LessonProgress>,
     attempts: Vec<QuizAttempt>,
     completions: Vec<Completion>,
+    channel: BTreeMap<String, String>,
 }
 
 impl MemoryStore {
@@ -88,6 +89,17 @@ impl Store for MemoryStore {
 
     fn completion_log(&self) -> Result<Vec<Completion>, StoreError> {
         Ok(self.lock().completions.clone())
+    }
+
+    fn channel_get(&self, key: &str) -> Result<Option<String>, StoreError> {
+        Ok(self.lock().channel.get(key).cloned())
+    }
+
+    fn channel_put(&self, key: &str, value: &str) -> Result<(), StoreError> {
+        self.lock()
+            .channel
+            .insert(key.to_string(), value.to_string());
+        Ok(())
     }
 
     fn flush(&self) -> Result<(), StoreError> {

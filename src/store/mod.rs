@@ -44,6 +44,14 @@ pub trait Store: Send + Sync {
     /// that figures are checked against.
     fn completion_log(&self) -> Result<Vec<Completion>, StoreError>;
 
+    /// A small value a channel keeps for itself (an uploaded picture's id, the
+    /// last update seen, a blocked user, an access token). Keys are namespaced
+    /// by the channel, e.g. `telegram/photo/<path>`.
+    fn channel_get(&self, key: &str) -> Result<Option<String>, StoreError>;
+
+    /// Stores a channel value; durable when this returns.
+    fn channel_put(&self, key: &str, value: &str) -> Result<(), StoreError>;
+
     /// Makes every earlier write durable.
     fn flush(&self) -> Result<(), StoreError>;
 }

@@ -8,6 +8,7 @@
 //! - `Q\0<learner>\0<seq>` a quiz attempt, JSON
 //! - `C\0<learner>\0<seq>` a learner's completion, JSON
 //! - `E\0<seq>` the same completion in the global, append-only log
+//! - `K\0<key>` a channel's own small values (file ids, offsets, tokens)
 //!
 //! `<seq>` is a big-endian id from sled, so keys sort in time order.
 
@@ -153,6 +154,26 @@ impl Store for SledStore {
 
     fn completion_log(&self) -> Result<Vec<Completion>, StoreError> {
         self.scan(&key(&[b"E", b""]))
+    }
+
+    fn channel_get(&self, name: &str) -> Result<Option<String>, StoreError> {
+        let k = key(&[b"K", name.as_bytes()]);
+        match self.records.get(&k).map_err(io)? {
+            Some(v) => String::from_utf8(v.to_vec())
+                .map(Some)
+                .map_err(|e| StoreError::Corrupt {
+                    key: name.to_string(),
+                    reason: e.to_string(),
+                }),
+            None => Ok(None),
+        }
+    }
+
+    fn channel_put(&self, name: &str, value: &str) -> Result<(), StoreError> {
+        self.records
+            .insert(key(&[b"K", name.as_bytes()]), value.as_bytes())
+            .map_err(io)?;
+        self.flush()
     }
 
     fn flush(&self) -> Result<(), StoreError> {
