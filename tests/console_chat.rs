@@ -2,20 +2,16 @@
 
 use std::io::Write;
 use std::path::Path;
-use std::process::{Command, Stdio};
+use std::process::Stdio;
 
 use hocvuso::core::LearnerId;
 use hocvuso::store::{SledStore, Store};
 
-use crate::support::repo;
+use crate::support::hocvuso;
 
 /// Runs `hocvuso chat` on the fixture tree with `input` typed line by line.
 fn chat(data: &Path, input: &str) -> String {
-    let mut child = Command::new(env!("CARGO_BIN_EXE_hocvuso"))
-        .arg("--lessons")
-        .arg(repo("tests/fixtures/good"))
-        .arg("--locales")
-        .arg(repo("locales"))
+    let mut child = hocvuso("tests/fixtures/good")
         .args(["chat", "--user", "lan", "--data"])
         .arg(data)
         .stdin(Stdio::piped())
@@ -103,11 +99,7 @@ fn numbers_that_are_not_buttons_and_odd_text_get_a_kind_hint() {
 fn a_store_in_use_is_a_clear_error() {
     let data = tempfile::tempdir().unwrap();
     let _held = SledStore::open(data.path()).unwrap();
-    let output = Command::new(env!("CARGO_BIN_EXE_hocvuso"))
-        .arg("--lessons")
-        .arg(repo("tests/fixtures/good"))
-        .arg("--locales")
-        .arg(repo("locales"))
+    let output = hocvuso("tests/fixtures/good")
         .args(["chat", "--data"])
         .arg(data.path())
         .stdin(Stdio::null())
@@ -127,11 +119,7 @@ fn a_store_killed_mid_chat_reopens_with_every_completion_it_reported() {
     let script = format!("1\n{}", round.repeat(200));
     let mut reported = 0;
     for attempt in 0..4u64 {
-        let mut child = Command::new(env!("CARGO_BIN_EXE_hocvuso"))
-            .arg("--lessons")
-            .arg(repo("tests/fixtures/good"))
-            .arg("--locales")
-            .arg(repo("locales"))
+        let mut child = hocvuso("tests/fixtures/good")
             .args(["chat", "--user", "kim", "--data"])
             .arg(data.path())
             .stdin(Stdio::piped())

@@ -1,10 +1,8 @@
 //! A broken lesson tree is reported whole, with files and lines, and never loaded.
 
-use std::process::Command;
-
 use hocvuso::lesson::{LoadError, load_tree};
 
-use crate::support::repo;
+use crate::support::{hocvuso, lessons_check, repo};
 
 const EXPECTED: [(&str, Option<usize>, &str); 9] = [
     ("01-broken/stray.vi.md", None, "not listed in topic.toml"),
@@ -59,13 +57,8 @@ fn every_problem_is_reported_with_file_and_line() {
 
 #[test]
 fn lessons_check_prints_every_problem_and_fails() {
-    let output = Command::new(env!("CARGO_BIN_EXE_hocvuso"))
-        .args(["lessons", "check"])
-        .arg(repo("tests/fixtures/bad"))
-        .output()
-        .unwrap();
-    assert!(!output.status.success());
-    let stdout = String::from_utf8(output.stdout).unwrap();
+    let (ok, stdout) = lessons_check("tests/fixtures/bad");
+    assert!(!ok);
     assert!(
         stdout.contains("broken-one.vi.md:12: question 1 needs exactly one right option"),
         "{stdout}"
@@ -75,26 +68,14 @@ fn lessons_check_prints_every_problem_and_fails() {
 
 #[test]
 fn lessons_check_passes_a_good_tree() {
-    let output = Command::new(env!("CARGO_BIN_EXE_hocvuso"))
-        .args(["lessons", "check"])
-        .arg(repo("tests/fixtures/good"))
-        .output()
-        .unwrap();
-    assert!(
-        output.status.success(),
-        "{}",
-        String::from_utf8_lossy(&output.stdout)
-    );
+    let (ok, stdout) = lessons_check("tests/fixtures/good");
+    assert!(ok, "{stdout}");
 }
 
 #[test]
 fn the_bot_refuses_to_start_on_a_broken_tree() {
     let dir = tempfile::tempdir().unwrap();
-    let output = Command::new(env!("CARGO_BIN_EXE_hocvuso"))
-        .arg("--lessons")
-        .arg(repo("tests/fixtures/bad"))
-        .arg("--locales")
-        .arg(repo("locales"))
+    let output = hocvuso("tests/fixtures/bad")
         .args(["chat", "--data"])
         .arg(dir.path())
         .output()

@@ -1,6 +1,7 @@
 //! Shared helpers: the shipped folders, a bot on a memory store.
 
 use std::path::{Path, PathBuf};
+use std::process::Command;
 use std::sync::Arc;
 
 use hocvuso::app::App;
@@ -34,4 +35,29 @@ pub fn localizer() -> Arc<Localizer> {
 
 pub fn app_with(tree: LessonTree) -> App {
     App::with_store(Arc::new(tree), localizer(), Arc::new(MemoryStore::new()))
+}
+
+/// The `hocvuso` binary on the lesson tree `lessons` (relative to the repo)
+/// and the shipped locales; add the subcommand and its flags.
+pub fn hocvuso(lessons: &str) -> Command {
+    let mut command = Command::new(env!("CARGO_BIN_EXE_hocvuso"));
+    command
+        .arg("--lessons")
+        .arg(repo(lessons))
+        .arg("--locales")
+        .arg(repo("locales"));
+    command
+}
+
+/// `hocvuso lessons check <tree>`: (success, stdout).
+pub fn lessons_check(tree: &str) -> (bool, String) {
+    let output = hocvuso(tree)
+        .args(["lessons", "check"])
+        .arg(repo(tree))
+        .output()
+        .unwrap();
+    (
+        output.status.success(),
+        String::from_utf8(output.stdout).unwrap(),
+    )
 }
