@@ -149,3 +149,20 @@ fn a_store_killed_mid_chat_reopens_with_every_completion_it_reported() {
         }
     }
 }
+
+#[test]
+fn an_unknown_language_flag_is_refused_with_the_choices() {
+    let data = tempfile::tempdir().unwrap();
+    let output = hocvuso("tests/fixtures/good")
+        .args(["chat", "--lang", "fr", "--data"])
+        .arg(data.path())
+        .stdin(Stdio::null())
+        .output()
+        .unwrap();
+    assert!(!output.status.success());
+    let stderr = String::from_utf8(output.stderr).unwrap();
+    assert!(
+        stderr.contains("there is no language `fr`; available: vi, en"),
+        "{stderr}"
+    );
+}

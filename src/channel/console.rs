@@ -19,6 +19,8 @@ pub enum ConsoleError {
     Store(#[from] StoreError),
     #[error("`{0}` cannot be used as a user name")]
     BadUser(String),
+    #[error("there is no language `{wanted}`; available: {available}")]
+    UnknownLanguage { wanted: String, available: String },
 }
 
 pub struct ConsoleOptions {
@@ -78,9 +80,23 @@ impl<'a, W: Write> Console<'a, W> {
             self.user
         )?;
         match &options.lang {
-            Some(lang) => self.send(Input::Button(
-                Callback::SetLang(crate::core::Lang::new(lang.clone())).encode(),
-            ))?,
+            Some(lang) => {
+                let languages = self.localizer.languages();
+                if !languages.iter().any(|(l, _)| l.as_str() == lang) {
+                    let available = languages
+                        .iter()
+                        .map(|(l, _)| l.as_str())
+                        .collect::<Vec<_>>()
+                        .join(", ");
+                    return Err(ConsoleError::UnknownLanguage {
+                        wanted: lang.clone(),
+                        available,
+                    });
+                }
+                self.send(Input::Button(
+                    Callback::SetLang(Lang::new(lang.clone())).encode(),
+                ))?
+            }
             None => self.send(Input::Text("/start".to_string()))?,
         }
         for line in input.lines() {
