@@ -51,6 +51,24 @@ enum Command {
         #[arg(long)]
         lang: Option<String>,
     },
+    /// Run the bot on Telegram (token from TELEGRAM_BOT_TOKEN or the config file).
+    Serve {
+        /// A TOML config file (see hocvuso.example.toml).
+        #[arg(long, env = "HOCVUSO_CONFIG")]
+        config: Option<PathBuf>,
+        /// Where the store lives [default: data].
+        #[arg(long, env = "HOCVUSO_DATA")]
+        data: Option<PathBuf>,
+        /// The Bot API server [default: https://api.telegram.org].
+        #[arg(long, env = "TELEGRAM_API_URL")]
+        api_url: Option<String>,
+        /// Receive updates on this public HTTPS address instead of polling.
+        #[arg(long)]
+        webhook: Option<String>,
+        /// Where the webhook listener binds [default: 127.0.0.1:8080].
+        #[arg(long)]
+        listen: Option<std::net::SocketAddr>,
+    },
     /// Work with the lesson tree.
     Lessons {
         #[command(subcommand)]
@@ -103,7 +121,125 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
                 .context("the console chat stopped")?;
             Ok(ExitCode::SUCCESS)
         }
+        Command::Serve {
+            config,
+            data,
+            api_url,
+            webhook,
+            listen,
+        } => serve(
+            cli.lessons,
+            cli.locales,
+            config,
+            data,
+            api_url,
+            webhook,
+            listen,
+        ),
     }
+}
+
+/// `hocvuso serve`: flags and environment win over the config file.
+fn serve(
+    lessons: PathBuf,
+    locales: PathBuf,
+    config: Option<PathBuf>,
+    data: Option<PathBuf>,
+    api_url: Option<String>,
+    webhook: Option<String>,
+    listen: Option<std::net::SocketAddr>,
+) -> anyhow::Result<ExitCode> {
+    use hocvuso::channel::telegram::{ConfigFile, Mode, Settings, Telegram, Token};
+
+    let file = match &config {
+        Some(path) => ConfigFile::read(path)?,
+        None => ConfigFile::default(),
+    };
+    let tg = file.telegram;
+    let token = std::env::var("TELEGRAM_BOT_TOKEN")
+        .ok()
+        .filter(|t| !t.trim().is_empty())
+        .or(tg.token)
+        .context(
+            "no bot token: set TELEGRAM_BOT_TOKEN or `token` under [telegram] in the config file",
+        )?;
+    let token = Token::new(token).context("the bot token is malformed")?;
+    let mut settings = Settings::new(token.clone());
+    if let Some(url) = api_url.or(tg.api_url) {
+        settings.api_url = url;
+    }
+    if let Some(secs) = tg.poll_timeout_secs {
+        settings.poll_timeout = std::time::Duration::from_secs(secs.clamp(1, 50));
+    }
+    let mode = match webhook.or(tg.webhook_url) {
+        None => Mode::Polling,
+        Some(url) => Mode::Webhook {
+            url,
+            listen: listen
+                .or(tg.listen)
+                .unwrap_or_else(|| ([127, 0, 0, 1], 8080).into()),
+            secret: tg.webhook_secret.unwrap_or_else(|| derived_secret(&token)),
+        },
+    };
+    let paths = Paths {
+        lessons,
+        locales,
+        data: data.or(file.data).unwrap_or_else(|| PathBuf::from("data")),
+    };
+    let app = std::sync::Arc::new(App::start(&paths).map_err(explain_start)?);
+    let runtime = tokio::runtime::Runtime::new().context("cannot start the async runtime")?;
+    runtime.block_on(async move {
+        let (stop, shutdown) = tokio::sync::watch::channel(false);
+        tokio::spawn(async move {
+            wait_for_signal().await;
+            tracing::info!("stopping: finishing the updates in hand");
+            let _ = stop.send(true);
+        });
+        let bot = Telegram::connect(app, settings).await?;
+        eprintln!(
+            "hocvuso is running on Telegram as @{} (Ctrl-C to stop)",
+            bot.username()
+        );
+        match mode {
+            Mode::Polling => bot.run_polling(shutdown).await?,
+            Mode::Webhook {
+                url,
+                listen,
+                secret,
+            } => bot.run_webhook(&url, listen, &secret, shutdown).await?,
+        }
+        anyhow::Ok(())
+    })?;
+    Ok(ExitCode::SUCCESS)
+}
+
+/// A webhook secret that stays the same across restarts without being
+/// configured: a hash of the token (the token itself never leaves).
+fn derived_secret(token: &hocvuso::channel::telegram::Token) -> String {
+    use sha2::{Digest, Sha256};
+    let digest = Sha256::digest(format!("hocvuso-webhook:{}", token.expose()).as_bytes());
+    digest.iter().take(24).map(|b| format!("{b:02x}")).collect()
+}
+
+async fn wait_for_signal() {
+    let ctrl_c = tokio::signal::ctrl_c();
+    #[cfg(unix)]
+    {
+        let mut term =
+            match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+                Ok(term) => term,
+                Err(_) => {
+                    let _ = ctrl_c.await;
+                    return;
+                }
+            };
+        tokio::select! {
+            _ = ctrl_c => {}
+            _ = term.recv() => {}
+        }
+    }
+    #[cfg(not(unix))]
+    let _ = ctrl_c.await;
 }
 
 /// Lesson problems are listed one per line, like a compiler's.

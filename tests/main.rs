@@ -1,6 +1,8 @@
 //! Whole conversations and channels, driven from outside the crate.
 
 mod console_chat;
+mod fake_bot_api;
 mod lesson_validation;
 mod shipped_lessons;
 mod support;
+mod telegram;

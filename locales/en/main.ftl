@@ -60,3 +60,10 @@ lesson-missing = This lesson is no longer available. Please choose another one f
 ## In a group chat
 group-private-only = Lessons and quizzes are personal, so the bot teaches only in a private chat. Tap the button below to open it.
 button-open-private = 💬 Learn in a private chat
+
+## Telegram command menu (short descriptions)
+command-start = Start or continue
+command-menu = Main menu
+command-progress = My results
+command-lang = Change language
+command-help = How to use

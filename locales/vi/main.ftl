@@ -60,3 +60,10 @@ lesson-missing = Bài học này không còn nữa. Bác chọn bài khác ở t
 ## Trong nhóm chat
 group-private-only = Bài học và câu hỏi là của riêng từng người, nên bot chỉ dạy trong trò chuyện riêng. Bác bấm nút dưới đây để mở.
 button-open-private = 💬 Học riêng với bot
+
+## Menu lệnh trên Telegram (mô tả ngắn)
+command-start = Bắt đầu hoặc học tiếp
+command-menu = Danh mục chính
+command-progress = Kết quả học tập
+command-lang = Đổi ngôn ngữ
+command-help = Hướng dẫn sử dụng

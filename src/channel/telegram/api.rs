@@ -1,0 +1,208 @@
+//! A thin Bot API client over reqwest: one method call in, the `result`
+//! value or a classified error out.
+//!
+//! It keeps the HTTP status, `error_code` and `retry_after`, which the retry
+//! policy needs, and never sleeps on its own. The token lives only in the
+//! base URL, which is never logged: errors are stripped of their URL.
+
+use std::time::Duration;
+
+use serde::Deserialize;
+use serde_json::Value;
+
+/// The bot token. Its `Debug` never shows it.
+#[derive(Clone)]
+pub struct Token(String);
+
+impl Token {
+    pub fn new(token: impl Into<String>) -> Option<Self> {
+        let token = token.into().trim().to_string();
+        let ok = !token.is_empty()
+            && !token.contains(['/', '?', '#'])
+            && !token.contains(char::is_whitespace);
+        ok.then_some(Token(token))
+    }
+
+    /// The token itself, for deriving secrets; never log it.
+    pub fn expose(&self) -> &str {
+        &self.0
+    }
+}
+
+impl std::fmt::Debug for Token {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("Token(***)")
+    }
+}
+
+/// Why a Bot API call failed, in the terms the retry policy decides on.
+#[derive(Debug, Clone, PartialEq, thiserror::Error)]
+pub enum ApiError {
+    #[error("flood control: retry after {0:?}")]
+    RetryAfter(Duration),
+    #[error("telegram server error {status}: {description}")]
+    Server { status: u16, description: String },
+    #[error("network error or timeout: {0}")]
+    Network(String),
+    #[error("the chat does not accept messages from the bot: {0}")]
+    Blocked(String),
+    #[error("telegram refused the request ({code}): {description}")]
+    Rejected { code: u16, description: String },
+    #[error("unreadable answer from telegram: {0}")]
+    Invalid(String),
+}
+
+#[derive(Deserialize)]
+struct Envelope {
+    ok: bool,
+    #[serde(default)]
+    result: Value,
+    error_code: Option<u16>,
+    #[serde(default)]
+    description: String,
+    parameters: Option<Parameters>,
+}
+
+#[derive(Deserialize)]
+struct Parameters {
+    retry_after: Option<u64>,
+}
+
+/// A Bot API endpoint for one bot: `<api_url>/bot<token>/<method>`.
+#[derive(Clone)]
+pub struct Api {
+    client: reqwest::Client,
+    base: String,
+    timeout: Duration,
+}
+
+impl std::fmt::Debug for Api {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Api").finish_non_exhaustive()
+    }
+}
+
+impl Api {
+    /// `timeout` bounds every call but `getUpdates`, which adds its own poll time.
+    pub fn new(api_url: &str, token: &Token, timeout: Duration) -> Result<Self, ApiError> {
+        let client = reqwest::Client::builder()
+            .connect_timeout(Duration::from_secs(5))
+            .pool_max_idle_per_host(64)
+            .build()
+            .map_err(|e| ApiError::Network(e.without_url().to_string()))?;
+        Ok(Api {
+            client,
+            base: format!("{}/bot{}/", api_url.trim_end_matches('/'), token.0),
+            timeout,
+        })
+    }
+
+    /// Calls `method` with a JSON body.
+    pub async fn call(&self, method: &str, body: &Value) -> Result<Value, ApiError> {
+        self.call_with_timeout(method, body, self.timeout).await
+    }
+
+    pub async fn call_with_timeout(
+        &self,
+        method: &str,
+        body: &Value,
+        timeout: Duration,
+    ) -> Result<Value, ApiError> {
+        let response = self
+            .client
+            .post(format!("{}{method}", self.base))
+            .timeout(timeout)
+            .json(body)
+            .send()
+            .await
+            .map_err(network)?;
+        finish(response).await
+    }
+
+    /// Calls `method` with a multipart form (file uploads).
+    pub async fn call_multipart(
+        &self,
+        method: &str,
+        form: reqwest::multipart::Form,
+    ) -> Result<Value, ApiError> {
+        let response = self
+            .client
+            .post(format!("{}{method}", self.base))
+            .timeout(self.timeout)
+            .multipart(form)
+            .send()
+            .await
+            .map_err(network)?;
+        finish(response).await
+    }
+}
+
+fn network(e: reqwest::Error) -> ApiError {
+    ApiError::Network(e.without_url().to_string())
+}
+
+async fn finish(response: reqwest::Response) -> Result<Value, ApiError> {
+    let status = response.status().as_u16();
+    let text = response.text().await.map_err(network)?;
+    match serde_json::from_str::<Envelope>(&text) {
+        Ok(envelope) if envelope.ok => Ok(envelope.result),
+        Ok(envelope) => Err(classify(
+            envelope.error_code.unwrap_or(status),
+            envelope.description,
+            envelope.parameters.and_then(|p| p.retry_after),
+        )),
+        Err(_) if status >= 500 => Err(ApiError::Server {
+            status,
+            description: String::new(),
+        }),
+        Err(e) => Err(ApiError::Invalid(format!("status {status}: {e}"))),
+    }
+}
+
+/// Maps a Bot API error answer to an `ApiError`.
+pub fn classify(code: u16, description: String, retry_after: Option<u64>) -> ApiError {
+    match (code, retry_after) {
+        (_, Some(secs)) => ApiError::RetryAfter(Duration::from_secs(secs)),
+        (429, None) => ApiError::RetryAfter(Duration::from_secs(1)),
+        (500.., _) => ApiError::Server {
+            status: code,
+            description,
+        },
+        (403, _) => ApiError::Blocked(description),
+        _ => ApiError::Rejected { code, description },
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn error_answers_are_classified() {
+        assert_eq!(
+            classify(429, "Too Many Requests".into(), Some(3)),
+            ApiError::RetryAfter(Duration::from_secs(3))
+        );
+        assert!(matches!(
+            classify(502, "Bad Gateway".into(), None),
+            ApiError::Server { status: 502, .. }
+        ));
+        assert!(matches!(
+            classify(403, "Forbidden: bot was blocked by the user".into(), None),
+            ApiError::Blocked(_)
+        ));
+        assert!(matches!(
+            classify(400, "Bad Request: chat not found".into(), None),
+            ApiError::Rejected { code: 400, .. }
+        ));
+    }
+
+    #[test]
+    fn the_token_never_shows_in_debug_output() {
+        let token = Token::new("123:SECRET").unwrap();
+        let api = Api::new("http://127.0.0.1:1", &token, Duration::from_secs(1)).unwrap();
+        assert!(!format!("{token:?} {api:?}").contains("SECRET"));
+        assert!(Token::new("").is_none());
+        assert!(Token::new("a/b").is_none());
+    }
+}

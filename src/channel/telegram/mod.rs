@@ -1,0 +1,378 @@
+//! The Telegram channel: Bot API updates in, engine events through, HTML
+//! messages with inline keyboards out.
+//!
+//! It only translates. `Telegram::handle_update` turns one update into an
+//! `engine::Event` (learner `tg:<user id>`, private or group place, text or
+//! button data), answers button presses at once (the spinner stops), and
+//! sends what the engine returns. Polling and webhook are two ways to feed
+//! it updates (`polling.rs`, `webhook.rs`); both share the dedupe and the
+//! retry policy. No Telegram type leaves this module.
+
+mod api;
+mod config;
+mod dedupe;
+mod polling;
+mod render;
+mod retry;
+mod webhook;
+
+use std::path::Path;
+use std::sync::Arc;
+use std::time::Duration;
+
+use serde_json::{Value, json};
+use teloxide::types::{ChatKind, Update, UpdateKind, User};
+
+use crate::app::App;
+use crate::core::{Action, Input, Lang, LearnerId, Place, Text};
+use crate::engine::Event;
+
+pub use api::{Api, ApiError, Token};
+pub use config::{ConfigError, ConfigFile, DEFAULT_API_URL, FileSettings, Mode, Settings};
+pub use dedupe::LAST_UPDATE_KEY;
+pub use render::{Rendered, deep_link, render};
+pub use retry::{Decision, RetryPolicy};
+
+/// The commands shown in Telegram's menu, with their description keys.
+const COMMANDS: [(&str, &str); 5] = [
+    ("start", "command-start"),
+    ("menu", "command-menu"),
+    ("progress", "command-progress"),
+    ("lang", "command-lang"),
+    ("help", "command-help"),
+];
+
+#[derive(Debug, thiserror::Error)]
+pub enum TelegramError {
+    #[error("telegram: {0}")]
+    Api(#[from] ApiError),
+    #[error(transparent)]
+    Store(#[from] crate::store::StoreError),
+    #[error("cannot listen on {addr}: {reason}")]
+    Listen { addr: String, reason: String },
+}
+
+/// One running bot: the app, the Bot API client and the bot's username.
+pub struct Telegram {
+    app: Arc<App>,
+    api: Api,
+    settings: Settings,
+    username: String,
+    dedupe: dedupe::Dedupe,
+}
+
+/// Key of the mark left for a chat that blocked the bot.
+pub fn blocked_key(chat_id: i64) -> String {
+    format!("telegram/blocked/{chat_id}")
+}
+
+/// Key of the cached Telegram `file_id` of a picture.
+pub fn photo_key(path: &Path) -> String {
+    format!("telegram/photo/{}", path.display())
+}
+
+/// An update as the engine needs it, plus where to answer.
+struct Incoming {
+    event: Event,
+    chat_id: i64,
+    /// A button press: its query id and the message that carried the button.
+    press: Option<(String, Option<i32>)>,
+}
+
+impl Telegram {
+    /// Asks Telegram who the bot is and registers the command menu.
+    pub async fn connect(app: Arc<App>, settings: Settings) -> Result<Arc<Self>, TelegramError> {
+        let api = Api::new(&settings.api_url, &settings.token, settings.request_timeout)?;
+        let empty = json!({});
+        let me = settings
+            .retry
+            .run("getMe", || api.call("getMe", &empty))
+            .await?;
+        let username = me["username"].as_str().unwrap_or_default().to_string();
+        let dedupe = dedupe::Dedupe::load(app.engine.store().clone())?;
+        let bot = Telegram {
+            app,
+            api,
+            settings,
+            username,
+            dedupe,
+        };
+        bot.register_commands().await?;
+        tracing::info!(username = %bot.username, "connected to telegram");
+        Ok(Arc::new(bot))
+    }
+
+    pub fn username(&self) -> &str {
+        &self.username
+    }
+
+    /// `setMyCommands` once per language (by `language_code`), and once
+    /// without a language code in the base language for everyone else.
+    async fn register_commands(&self) -> Result<(), TelegramError> {
+        let localizer = &self.app.localizer;
+        let commands = |lang: &Lang| -> Value {
+            COMMANDS
+                .iter()
+                .map(|(command, key)| {
+                    json!({"command": command, "description": localizer.text(lang, &Text::new(key))})
+                })
+                .collect()
+        };
+        let mut calls = vec![json!({"commands": commands(&Lang::base())})];
+        for (lang, _) in localizer.languages() {
+            calls.push(json!({"commands": commands(&lang), "language_code": lang.as_str()}));
+        }
+        for body in calls {
+            self.call("setMyCommands", &body).await?;
+        }
+        Ok(())
+    }
+
+    async fn call(&self, method: &str, body: &Value) -> Result<Value, ApiError> {
+        self.settings
+            .retry
+            .run(method, || self.api.call(method, body))
+            .await
+    }
+
+    /// Handles one update from start to the last message sent. Failures are
+    /// logged: one learner's trouble never stops the bot.
+    pub async fn handle_update(self: &Arc<Self>, update: Update) {
+        let Some(incoming) = self.translate(update) else {
+            return;
+        };
+        if let Some((query_id, _)) = &incoming.press {
+            // Stop the spinner first, whatever happens next.
+            if let Err(e) = self
+                .call(
+                    "answerCallbackQuery",
+                    &json!({"callback_query_id": query_id}),
+                )
+                .await
+            {
+                tracing::warn!(error = %e, "could not answer a button press");
+            }
+        }
+        let chat_id = incoming.chat_id;
+        if incoming.event.place == Place::Private {
+            self.unmark_blocked(chat_id);
+        }
+        let bot = Arc::clone(self);
+        let event = incoming.event;
+        let handled = match tokio::task::spawn_blocking(move || bot.app.engine.handle(&event)).await
+        {
+            Ok(Ok(handled)) => handled,
+            Ok(Err(e)) => {
+                tracing::error!(error = %e, "the store failed; the update is dropped");
+                return;
+            }
+            Err(e) => {
+                tracing::error!(error = %e, "handling an update panicked");
+                return;
+            }
+        };
+        if let (Some((_, Some(message_id))), true) =
+            (&incoming.press, self.settings.remove_pressed_keyboard)
+        {
+            // Best effort: the learner keeps the text, loses the stale buttons.
+            let body = json!({"chat_id": chat_id, "message_id": message_id,
+                              "reply_markup": {"inline_keyboard": []}});
+            if let Err(e) = self.api.call("editMessageReplyMarkup", &body).await {
+                tracing::debug!(error = %e, "could not remove the pressed keyboard");
+            }
+        }
+        for action in &handled.actions {
+            let Action::Send(message) = action;
+            let rendered = render(&self.app.localizer, &handled.lang, message, &self.username);
+            match self.send(chat_id, &rendered).await {
+                Ok(()) => {}
+                Err(ApiError::Blocked(reason)) => {
+                    tracing::info!(chat_id, %reason, "chat blocked the bot; marked");
+                    if let Err(e) = self
+                        .app
+                        .engine
+                        .store()
+                        .channel_put(&blocked_key(chat_id), "1")
+                    {
+                        tracing::error!(error = %e, "could not mark a blocked chat");
+                    }
+                    return;
+                }
+                Err(e) => {
+                    tracing::error!(chat_id, error = %e, "a message could not be sent");
+                    return;
+                }
+            }
+        }
+    }
+
+    /// Whether a chat is marked as having blocked the bot.
+    pub fn is_blocked(&self, chat_id: i64) -> bool {
+        matches!(self.app.engine.store().channel_get(&blocked_key(chat_id)), Ok(Some(v)) if v == "1")
+    }
+
+    /// A learner who writes again has unblocked the bot.
+    fn unmark_blocked(&self, chat_id: i64) {
+        if self.is_blocked(chat_id)
+            && let Err(e) = self
+                .app
+                .engine
+                .store()
+                .channel_put(&blocked_key(chat_id), "0")
+        {
+            tracing::error!(error = %e, "could not unmark a chat");
+        }
+    }
+
+    fn translate(&self, update: Update) -> Option<Incoming> {
+        let now = unix_now();
+        let (from, chat, input, press): (User, _, Input, _) = match update.kind {
+            UpdateKind::Message(message) => {
+                let from = message.from.clone()?;
+                let text = message
+                    .text()
+                    .or_else(|| message.caption())
+                    .unwrap_or_default()
+                    .to_string();
+                (from, message.chat, Input::Text(text), None)
+            }
+            UpdateKind::CallbackQuery(query) => {
+                let message = query.message.as_ref()?;
+                let chat = message.chat().clone();
+                let press = Some((query.id.0.clone(), Some(message.id().0)));
+                (
+                    query.from,
+                    chat,
+                    Input::Button(query.data.unwrap_or_default()),
+                    press,
+                )
+            }
+            _ => return None,
+        };
+        let place = match chat.kind {
+            ChatKind::Private(_) => Place::Private,
+            ChatKind::Public(ref public) => match public.kind {
+                teloxide::types::PublicChatKind::Channel(_) => return None,
+                _ => Place::Group,
+            },
+        };
+        let learner = LearnerId::new(format!("tg:{}", from.id.0))?;
+        Some(Incoming {
+            event: Event {
+                learner,
+                channel: "telegram",
+                display_name: from.first_name,
+                place,
+                input,
+                now,
+            },
+            chat_id: chat.id.0,
+            press,
+        })
+    }
+
+    /// Sends one rendered message: a photo (cached `file_id`, or uploaded
+    /// once) with the text as caption when it fits, else photo then text.
+    async fn send(&self, chat_id: i64, rendered: &Rendered) -> Result<(), ApiError> {
+        let mut text_done = false;
+        if let Some(picture) = &rendered.picture {
+            let caption = rendered.fits_caption().then_some(rendered);
+            self.send_photo(chat_id, picture, caption).await?;
+            text_done = caption.is_some();
+        }
+        if !text_done && !rendered.html.is_empty() {
+            let mut body = json!({"chat_id": chat_id, "text": rendered.html, "parse_mode": "HTML",
+                                  "link_preview_options": {"is_disabled": true}});
+            if let Some(keyboard) = &rendered.keyboard {
+                body["reply_markup"] = keyboard.clone();
+            }
+            self.call("sendMessage", &body).await?;
+        }
+        Ok(())
+    }
+
+    async fn send_photo(
+        &self,
+        chat_id: i64,
+        path: &Path,
+        caption: Option<&Rendered>,
+    ) -> Result<(), ApiError> {
+        let store = self.app.engine.store();
+        let key = photo_key(path);
+        if let Ok(Some(file_id)) = store.channel_get(&key) {
+            let mut body = json!({"chat_id": chat_id, "photo": file_id});
+            if let Some(r) = caption {
+                body["caption"] = json!(r.html);
+                body["parse_mode"] = json!("HTML");
+                if let Some(keyboard) = &r.keyboard {
+                    body["reply_markup"] = keyboard.clone();
+                }
+            }
+            match self.call("sendPhoto", &body).await {
+                // A file id Telegram no longer knows: upload again below.
+                Err(ApiError::Rejected { code: 400, .. }) => {}
+                other => return other.map(|_| ()),
+            }
+        }
+        let bytes = tokio::fs::read(path)
+            .await
+            .map_err(|e| ApiError::Invalid(format!("cannot read {}: {e}", path.display())))?;
+        let file_name = path.file_name().map_or_else(
+            || "picture".to_string(),
+            |n| n.to_string_lossy().into_owned(),
+        );
+        let result = self
+            .settings
+            .retry
+            .run("sendPhoto", || {
+                let mut form = reqwest::multipart::Form::new()
+                    .text("chat_id", chat_id.to_string())
+                    .part(
+                        "photo",
+                        reqwest::multipart::Part::bytes(bytes.clone()).file_name(file_name.clone()),
+                    );
+                if let Some(r) = caption {
+                    form = form
+                        .text("caption", r.html.clone())
+                        .text("parse_mode", "HTML");
+                    if let Some(keyboard) = &r.keyboard {
+                        form = form.text("reply_markup", keyboard.to_string());
+                    }
+                }
+                self.api.call_multipart("sendPhoto", form)
+            })
+            .await?;
+        // The largest size comes last; any of them names the same upload.
+        if let Some(file_id) = result["photo"]
+            .as_array()
+            .and_then(|sizes| sizes.last())
+            .and_then(|size| size["file_id"].as_str())
+            && let Err(e) = store.channel_put(&key, file_id)
+        {
+            tracing::warn!(error = %e, "could not remember a picture's file id");
+        }
+        Ok(())
+    }
+
+    /// Writes the dedupe mark and flushes the store (at shutdown).
+    fn finish(&self) -> Result<(), TelegramError> {
+        self.dedupe.persist()?;
+        self.app.engine.store().flush()?;
+        Ok(())
+    }
+}
+
+/// Waits `duration`, or less if shutdown is asked.
+async fn pause(shutdown: &mut tokio::sync::watch::Receiver<bool>, duration: Duration) {
+    tokio::select! {
+        _ = tokio::time::sleep(duration) => {}
+        _ = shutdown.wait_for(|stop| *stop) => {}
+    }
+}
+
+fn unix_now() -> i64 {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map(|d| d.as_secs() as i64)
+        .unwrap_or(0)
+}

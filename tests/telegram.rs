@@ -1,0 +1,428 @@
+//! The Telegram adapter, for real, against the fake Bot API on loopback.
+
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use hocvuso::app::App;
+use hocvuso::channel::telegram::{RetryPolicy, Settings, Telegram, Token, blocked_key};
+use hocvuso::core::LearnerId;
+use hocvuso::lesson::load_tree;
+use hocvuso::store::{MemoryStore, SledStore, Store};
+use serde_json::json;
+use tokio::sync::watch;
+use tokio::task::JoinHandle;
+
+use crate::fake_bot_api::{
+    BOT_USERNAME, FakeBotApi, Request, button_update, group_update, text_update,
+};
+use crate::support::{localizer, repo};
+
+const LAN: i64 = 5001;
+
+fn settings(fake: &FakeBotApi) -> Settings {
+    let mut s = Settings::new(Token::new("123:TEST-TOKEN").unwrap());
+    s.api_url = fake.url.clone();
+    s.poll_timeout = Duration::from_secs(1);
+    s.request_timeout = Duration::from_secs(2);
+    s.retry = RetryPolicy {
+        attempts: 4,
+        base: Duration::from_millis(10),
+        max: Duration::from_millis(40),
+        max_retry_after: Duration::from_secs(5),
+    };
+    s
+}
+
+struct Running {
+    stop: watch::Sender<bool>,
+    task: JoinHandle<()>,
+    next_id: i64,
+}
+
+async fn start(fake: &FakeBotApi, store: Arc<dyn Store>) -> Running {
+    let tree = load_tree(&repo("tests/fixtures/good")).unwrap();
+    let app = Arc::new(App::with_store(Arc::new(tree), localizer(), store));
+    let bot = Telegram::connect(app, settings(fake)).await.unwrap();
+    let (stop, shutdown) = watch::channel(false);
+    let task = tokio::spawn(async move { bot.run_polling(shutdown).await.unwrap() });
+    Running {
+        stop,
+        task,
+        next_id: 100,
+    }
+}
+
+impl Running {
+    async fn stop(self) {
+        self.stop.send(true).unwrap();
+        tokio::time::timeout(Duration::from_secs(5), self.task)
+            .await
+            .expect("the adapter stops promptly")
+            .unwrap();
+    }
+}
+
+fn sends(requests: &[Request]) -> usize {
+    requests
+        .iter()
+        .filter(|r| matches!(r.method.as_str(), "sendmessage" | "sendphoto"))
+        .count()
+}
+
+/// Sends `update` and waits until the bot's answers to it are in (the last
+/// answer to a press or message is always a message with buttons).
+async fn exchange(fake: &FakeBotApi, update: serde_json::Value) -> Vec<Request> {
+    let before = fake.requests().len();
+    fake.push_update(update);
+    fake.wait_for("an answer with buttons", |r| {
+        r[before..]
+            .iter()
+            .rfind(|r| !r.failed && matches!(r.method.as_str(), "sendmessage" | "sendphoto"))
+            .is_some_and(|l| !l.buttons().is_empty())
+    })
+    .await;
+    // Let any later message of the same answer arrive.
+    tokio::time::sleep(Duration::from_millis(30)).await;
+    fake.requests()[before..].to_vec()
+}
+
+/// Presses a button the bot offered in its last answer.
+async fn press(
+    fake: &FakeBotApi,
+    bot: &mut Running,
+    offered: &[Request],
+    data: &str,
+) -> Vec<Request> {
+    let all: Vec<String> = offered.iter().flat_map(Request::buttons).collect();
+    assert!(
+        all.iter().any(|b| b == data),
+        "{data} not offered in {all:?}"
+    );
+    bot.next_id += 1;
+    exchange(fake, button_update(bot.next_id, LAN, 777, data)).await
+}
+
+async fn say(fake: &FakeBotApi, bot: &mut Running, text: &str) -> Vec<Request> {
+    bot.next_id += 1;
+    exchange(fake, text_update(bot.next_id, LAN, text)).await
+}
+
+fn texts(answer: &[Request]) -> String {
+    answer
+        .iter()
+        .map(Request::text)
+        .collect::<Vec<_>>()
+        .join("\n")
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_learner_finishes_a_lesson_and_its_quiz() {
+    let fake = FakeBotApi::start().await;
+    let store = Arc::new(MemoryStore::new());
+    let mut bot = start(&fake, store.clone()).await;
+
+    // Commands registered at start: default + one per language.
+    let commands = fake.calls("setMyCommands");
+    let codes: Vec<_> = commands
+        .iter()
+        .map(|r| r.fields["language_code"].clone())
+        .collect();
+    assert_eq!(codes, [json!(null), json!("vi"), json!("en")]);
+    assert_eq!(commands[0].fields["commands"][1]["command"], "menu");
+    assert_eq!(
+        commands[2].fields["commands"][1]["description"],
+        "Main menu"
+    );
+    assert_eq!(
+        commands[1].fields["commands"][1]["description"],
+        "Danh mục chính"
+    );
+
+    let a = say(&fake, &mut bot, "/start").await;
+    assert!(texts(&a).contains("Bác hãy bấm chọn ngôn ngữ"));
+    let a = press(&fake, &mut bot, &a, "1:lang:vi").await;
+    let topic = a
+        .iter()
+        .flat_map(Request::buttons)
+        .find(|b| b.starts_with("1:t:"))
+        .unwrap();
+    let a = press(&fake, &mut bot, &a, &topic).await;
+    let a = press(&fake, &mut bot, &a, "1:l:basics-phone").await;
+    let text = texts(&a);
+    assert!(
+        text.contains("<b>Mở khóa màn hình · Bước 1/2</b>"),
+        "{text}"
+    );
+    assert!(
+        text.contains("💡 <i>Nút nguồn thường ở cạnh phải.</i>"),
+        "{text}"
+    );
+    assert!(
+        a.iter()
+            .filter(|r| r.method == "sendmessage")
+            .all(|r| r.fields["parse_mode"] == "HTML")
+    );
+    // Every press is answered, and the pressed keyboard is removed.
+    assert_eq!(fake.calls("answerCallbackQuery").len(), 3);
+    assert!(
+        fake.calls("editMessageReplyMarkup")
+            .iter()
+            .all(|r| r.fields["message_id"] == 777)
+    );
+
+    // Step 2 has a picture: uploaded once, as a photo with the text as caption.
+    let a = press(&fake, &mut bot, &a, "1:s:basics-phone:1").await;
+    let photo = a.iter().find(|r| r.method == "sendphoto").expect("a photo");
+    assert!(
+        photo.fields["photo"]
+            .as_str()
+            .unwrap()
+            .starts_with("<file swipe.png")
+    );
+    assert!(photo.text().contains("Bước 2/2"));
+    assert!(photo.buttons().contains(&"1:q:basics-phone:0".to_string()));
+
+    let a = press(&fake, &mut bot, &a, "1:q:basics-phone:0").await;
+    let a = press(&fake, &mut bot, &a, "1:a:basics-phone:0:1").await;
+    assert!(texts(&a).contains("✅ Đúng rồi!"));
+    let a = press(&fake, &mut bot, &a, "1:q:basics-phone:1").await;
+    let a = press(&fake, &mut bot, &a, "1:a:basics-phone:1:0").await;
+    let text = texts(&a);
+    assert!(text.contains("Bác đã học xong bài"), "{text}");
+    assert!(text.contains("2/2"), "{text}");
+
+    // The same picture again: sent by its cached file id, not uploaded.
+    let a = press(
+        &fake,
+        &mut bot,
+        std::slice::from_ref(photo),
+        "1:s:basics-phone:0",
+    )
+    .await;
+    let a = press(&fake, &mut bot, &a, "1:s:basics-phone:1").await;
+    let again = a.iter().find(|r| r.method == "sendphoto").unwrap();
+    let file_id = again.fields["photo"].as_str().unwrap();
+    assert!(
+        file_id.starts_with("photo-") && !file_id.ends_with("-small"),
+        "{file_id}"
+    );
+    assert_eq!(fake.calls("sendPhoto").len(), 2);
+    assert_eq!(
+        fake.calls("answerCallbackQuery").len(),
+        fake.calls("editMessageReplyMarkup").len()
+    );
+    bot.stop().await;
+
+    let learner = store
+        .load(&LearnerId::new(format!("tg:{LAN}")).unwrap())
+        .unwrap()
+        .unwrap();
+    assert!(learner.is_completed("basics-phone"));
+    assert_eq!(store.completion_log().unwrap().len(), 1);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn forged_button_data_gets_the_old_button_answer_and_the_menu() {
+    let fake = FakeBotApi::start().await;
+    let mut bot = start(&fake, Arc::new(MemoryStore::new())).await;
+    let a = say(&fake, &mut bot, "/start").await;
+    press(&fake, &mut bot, &a, "1:lang:en").await;
+    for (i, forged) in ["1:s:../../etc:1", "9:m", &"x".repeat(300), ""]
+        .into_iter()
+        .enumerate()
+    {
+        let a = exchange(&fake, button_update(500 + i as i64, LAN, 1, forged)).await;
+        let text = texts(&a);
+        assert!(text.contains("This button is old"), "{forged}: {text}");
+        assert!(
+            a.iter()
+                .flat_map(Request::buttons)
+                .any(|b| b.starts_with("1:t:"))
+        );
+    }
+    assert_eq!(fake.calls("answerCallbackQuery").len(), 5);
+    bot.stop().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn flood_control_is_waited_out_then_the_message_goes() {
+    let fake = FakeBotApi::start().await;
+    let mut bot = start(&fake, Arc::new(MemoryStore::new())).await;
+    fake.fail_next(
+        "sendMessage",
+        429,
+        json!({"ok": false, "error_code": 429, "description": "Too Many Requests: retry after 1",
+               "parameters": {"retry_after": 1}}),
+    );
+    fake.fail_next(
+        "sendMessage",
+        502,
+        json!({"ok": false, "error_code": 502, "description": "Bad Gateway"}),
+    );
+    let started = Instant::now();
+    let a = say(&fake, &mut bot, "/start").await;
+    assert!(
+        started.elapsed() >= Duration::from_secs(1),
+        "retry_after was not honoured"
+    );
+    let tries: Vec<_> = a.iter().filter(|r| r.method == "sendmessage").collect();
+    assert_eq!(tries.len(), 3, "429, then 502, then success");
+    let gap = tries[1].at - tries[0].at;
+    assert!(gap >= Duration::from_millis(990), "{gap:?}");
+    bot.stop().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_learner_who_blocked_the_bot_is_marked_and_not_retried() {
+    let fake = FakeBotApi::start().await;
+    let store = Arc::new(MemoryStore::new());
+    let bot = start(&fake, store.clone()).await;
+    fake.block_chat(LAN);
+    fake.push_update(text_update(1, LAN, "/start"));
+    fake.wait_for("the blocked send", |r| {
+        r.iter().any(|r| r.method == "sendmessage")
+    })
+    .await;
+    // Another learner still gets through, so the blocked one was finished with.
+    fake.push_update(text_update(2, 6002, "/start"));
+    fake.wait_for("the other learner", |r| {
+        r.iter().any(|r| r.chat_id() == Some(6002))
+    })
+    .await;
+    bot.stop().await;
+    let to_lan = fake
+        .requests()
+        .iter()
+        .filter(|r| r.chat_id() == Some(LAN))
+        .count();
+    assert_eq!(to_lan, 1, "a 403 is never retried");
+    assert_eq!(
+        store.channel_get(&blocked_key(LAN)).unwrap().as_deref(),
+        Some("1")
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_same_update_twice_is_handled_once() {
+    let fake = FakeBotApi::start().await;
+    let store = Arc::new(MemoryStore::new());
+    let bot = start(&fake, store.clone()).await;
+    let update = text_update(41, LAN, "/start");
+    fake.push_updates([update.clone(), update.clone()]);
+    fake.wait_for("the answer", |r| sends(r) >= 1).await;
+    fake.push_update(update.clone());
+    fake.push_update(text_update(42, 6002, "/start"));
+    fake.wait_for("the second learner", |r| {
+        r.iter().any(|r| r.chat_id() == Some(6002))
+    })
+    .await;
+    bot.stop().await;
+    let to_lan = fake
+        .requests()
+        .iter()
+        .filter(|r| r.chat_id() == Some(LAN))
+        .count();
+    assert_eq!(to_lan, 1);
+    // Persisted, so a restart skips it as well.
+    let bot = start(&fake, store.clone()).await;
+    fake.push_update(update);
+    fake.push_update(text_update(43, 6003, "/start"));
+    fake.wait_for("the third learner", |r| {
+        r.iter().any(|r| r.chat_id() == Some(6003))
+    })
+    .await;
+    bot.stop().await;
+    let to_lan = fake
+        .requests()
+        .iter()
+        .filter(|r| r.chat_id() == Some(LAN))
+        .count();
+    assert_eq!(to_lan, 1);
+    let offsets: Vec<_> = fake
+        .calls("getUpdates")
+        .iter()
+        .map(|r| r.fields["offset"].clone())
+        .collect();
+    assert!(offsets.contains(&json!(43)), "{offsets:?}");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_restart_in_the_middle_of_a_lesson_resumes_it() {
+    let dir = tempfile::tempdir().unwrap();
+    let fake = FakeBotApi::start().await;
+    {
+        let store = Arc::new(SledStore::open(dir.path()).unwrap());
+        let mut bot = start(&fake, store).await;
+        let a = say(&fake, &mut bot, "/start l_basics-phone").await;
+        let a = if texts(&a).contains("ngôn ngữ") {
+            press(&fake, &mut bot, &a, "1:lang:vi").await
+        } else {
+            a
+        };
+        assert!(texts(&a).contains("Bước 1/2"), "{}", texts(&a));
+        press(&fake, &mut bot, &a, "1:s:basics-phone:1").await;
+        bot.stop().await;
+    }
+    let store = Arc::new(SledStore::open(dir.path()).unwrap());
+    let mut bot = start(&fake, store).await;
+    bot.next_id = 1000;
+    let a = say(&fake, &mut bot, "/start").await;
+    assert!(texts(&a).contains("quay lại"), "{}", texts(&a));
+    let resume = a
+        .iter()
+        .flat_map(Request::buttons)
+        .find(|b| b == "1:c")
+        .expect("a resume button");
+    let a = press(&fake, &mut bot, &a, &resume).await;
+    assert!(texts(&a).contains("Bước 2/2"), "{}", texts(&a));
+    bot.stop().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_group_message_gets_the_open_private_chat_button() {
+    let fake = FakeBotApi::start().await;
+    let store = Arc::new(MemoryStore::new());
+    let bot = start(&fake, store.clone()).await;
+    let group = -100_777;
+    fake.push_update(group_update(
+        7,
+        LAN,
+        group,
+        "/start@hocvuso_test_bot l_basics-phone",
+    ));
+    fake.wait_for("the group answer", |r| sends(r) >= 1).await;
+    bot.stop().await;
+    let answer = fake.calls("sendMessage").pop().unwrap();
+    assert_eq!(answer.chat_id(), Some(group));
+    assert_eq!(
+        answer.buttons(),
+        [format!("https://t.me/{BOT_USERNAME}?start=l_basics-phone")]
+    );
+    assert!(
+        store
+            .load(&LearnerId::new(format!("tg:{LAN}")).unwrap())
+            .unwrap()
+            .is_none()
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn shutdown_finishes_the_batch_in_hand_and_persists_it() {
+    let fake = FakeBotApi::start().await;
+    let store = Arc::new(MemoryStore::new());
+    let bot = start(&fake, store.clone()).await;
+    fake.push_updates((0..20).map(|i| text_update(200 + i, 7000 + i, "/start")));
+    fake.wait_for("the batch to be taken", |r| {
+        r.iter().any(|r| r.method == "sendmessage")
+    })
+    .await;
+    bot.stop().await;
+    assert_eq!(sends(&fake.requests()), 20);
+    assert_eq!(
+        store
+            .channel_get(hocvuso::channel::telegram::LAST_UPDATE_KEY)
+            .unwrap()
+            .as_deref(),
+        Some("219")
+    );
+}
