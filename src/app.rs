@@ -1,7 +1,7 @@
 //! Start-up: loads lessons and locales, opens the store, builds the engine.
 //! Every start-up failure is a typed error with a message for the operator.
 
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 use std::sync::Arc;
 
 use crate::core::Core;
@@ -51,10 +51,4 @@ impl App {
             localizer,
         }
     }
-}
-
-/// Folders next to the program's sources: where `cargo run` finds the
-/// shipped lessons and locales.
-pub fn shipped(relative: &str) -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join(relative)
 }

@@ -35,6 +35,20 @@ fn chat(data: &Path, input: &str) -> String {
     stdout
 }
 
+/// Runs `hocvuso chat` with `flags` and no input, expects it to fail, returns stderr.
+fn chat_refused(data: &Path, flags: &[&str]) -> String {
+    let output = hocvuso("tests/fixtures/good")
+        .arg("chat")
+        .args(flags)
+        .arg("--data")
+        .arg(data)
+        .stdin(Stdio::null())
+        .output()
+        .unwrap();
+    assert!(!output.status.success());
+    String::from_utf8(output.stderr).unwrap()
+}
+
 #[test]
 fn a_whole_lesson_then_a_restart_that_resumes() {
     let data = tempfile::tempdir().unwrap();
@@ -99,14 +113,7 @@ fn numbers_that_are_not_buttons_and_odd_text_get_a_kind_hint() {
 fn a_store_in_use_is_a_clear_error() {
     let data = tempfile::tempdir().unwrap();
     let _held = SledStore::open(data.path()).unwrap();
-    let output = hocvuso("tests/fixtures/good")
-        .args(["chat", "--data"])
-        .arg(data.path())
-        .stdin(Stdio::null())
-        .output()
-        .unwrap();
-    assert!(!output.status.success());
-    let stderr = String::from_utf8(output.stderr).unwrap();
+    let stderr = chat_refused(data.path(), &[]);
     assert!(stderr.contains("in use by another process"), "{stderr}");
 }
 
@@ -153,14 +160,7 @@ fn a_store_killed_mid_chat_reopens_with_every_completion_it_reported() {
 #[test]
 fn an_unknown_language_flag_is_refused_with_the_choices() {
     let data = tempfile::tempdir().unwrap();
-    let output = hocvuso("tests/fixtures/good")
-        .args(["chat", "--lang", "fr", "--data"])
-        .arg(data.path())
-        .stdin(Stdio::null())
-        .output()
-        .unwrap();
-    assert!(!output.status.success());
-    let stderr = String::from_utf8(output.stderr).unwrap();
+    let stderr = chat_refused(data.path(), &["--lang", "fr"]);
     assert!(
         stderr.contains("there is no language `fr`; available: vi, en"),
         "{stderr}"

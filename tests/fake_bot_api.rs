@@ -137,6 +137,14 @@ impl FakeBotApi {
         self.inner.lock().unwrap().blocked.insert(chat_id);
     }
 
+    /// How many requests went to `chat_id`.
+    pub fn sent_to(&self, chat_id: i64) -> usize {
+        self.requests()
+            .iter()
+            .filter(|r| r.chat_id() == Some(chat_id))
+            .count()
+    }
+
     pub fn requests(&self) -> Vec<Request> {
         self.inner.lock().unwrap().requests.clone()
     }

@@ -317,12 +317,7 @@ async fn the_same_update_twice_is_handled_once() {
     })
     .await;
     bot.stop().await;
-    let to_lan = fake
-        .requests()
-        .iter()
-        .filter(|r| r.chat_id() == Some(LAN))
-        .count();
-    assert_eq!(to_lan, 1);
+    assert_eq!(fake.sent_to(LAN), 1);
     // Persisted, so a restart skips it as well.
     let bot = start(&fake, store.clone()).await;
     fake.push_update(update);
@@ -332,12 +327,7 @@ async fn the_same_update_twice_is_handled_once() {
     })
     .await;
     bot.stop().await;
-    let to_lan = fake
-        .requests()
-        .iter()
-        .filter(|r| r.chat_id() == Some(LAN))
-        .count();
-    assert_eq!(to_lan, 1);
+    assert_eq!(fake.sent_to(LAN), 1);
     let offsets: Vec<_> = fake
         .calls("getUpdates")
         .iter()
