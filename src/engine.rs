@@ -97,6 +97,7 @@ impl Engine {
             progress: &changed,
             attempts: &reply.attempts,
             completions: &reply.completions,
+            outbox: &reply.outbox,
         })?;
         Ok(Handled {
             lang: learner.lang(),

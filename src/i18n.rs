@@ -124,17 +124,17 @@ impl Localizer {
         let mut args = FluentArgs::new();
         for (name, value) in &text.args {
             match value {
-                Arg::Str(s) => args.set(*name, FluentValue::from(s.as_str())),
-                Arg::Num(n) => args.set(*name, FluentValue::from(*n)),
-                Arg::Date(ts) => args.set(*name, FluentValue::from(format_date(*ts))),
+                Arg::Str(s) => args.set(name.as_ref(), FluentValue::from(s.as_str())),
+                Arg::Num(n) => args.set(name.as_ref(), FluentValue::from(*n)),
+                Arg::Date(ts) => args.set(name.as_ref(), FluentValue::from(format_date(*ts))),
             }
         }
         let found = [self.locale(lang), self.locales.first()]
             .into_iter()
             .flatten()
-            .find_map(|l| Some((l, l.bundle.get_message(text.key)?.value()?)));
+            .find_map(|l| Some((l, l.bundle.get_message(&text.key)?.value()?)));
         let Some((locale, pattern)) = found else {
-            tracing::error!(key = text.key, lang = lang.as_str(), "missing message");
+            tracing::error!(key = %text.key, lang = lang.as_str(), "missing message");
             return text.key.to_string();
         };
         let mut errors = Vec::new();
@@ -142,7 +142,7 @@ impl Localizer {
             .bundle
             .format_pattern(pattern, Some(&args), &mut errors);
         if !errors.is_empty() {
-            tracing::warn!(key = text.key, ?errors, "message formatted with errors");
+            tracing::warn!(key = %text.key, ?errors, "message formatted with errors");
         }
         out.into_owned()
     }

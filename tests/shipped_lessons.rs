@@ -149,7 +149,7 @@ fn check_rendered(lang: &Lang, message: &Message, context: &str) {
             text.contains('-') && text.bytes().all(|b| b.is_ascii_lowercase() || b == b'-');
         assert!(!looks_like_key, "{context}: untranslated key {text}");
     }
-    if let Some(picture) = &message.picture {
+    if let Some(hocvuso::core::Attachment::Picture(picture)) = &message.attachment {
         assert!(
             picture.is_file(),
             "{context}: {} missing",

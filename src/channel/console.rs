@@ -4,7 +4,7 @@
 
 use std::io::{self, BufRead, Write};
 
-use crate::core::{Action, Callback, Input, Lang, LearnerId, Message, Place, Target};
+use crate::core::{Action, Attachment, Callback, Input, Lang, LearnerId, Message, Place, Target};
 use crate::engine::{Engine, Event};
 use crate::i18n::Localizer;
 use crate::store::StoreError;
@@ -139,8 +139,19 @@ impl<'a, W: Write> Console<'a, W> {
 
     fn print(&mut self, lang: &Lang, message: &Message) -> io::Result<()> {
         writeln!(self.out, "\n{}", render_text(self.localizer, lang, message))?;
-        if let Some(picture) = &message.picture {
-            writeln!(self.out, "🖼  {}", picture.display())?;
+        match &message.attachment {
+            Some(Attachment::Picture(picture)) => {
+                writeln!(self.out, "🖼  {}", picture.display())?;
+            }
+            Some(Attachment::Document(document)) => {
+                writeln!(
+                    self.out,
+                    "📎 {} ({} bytes)",
+                    document.name,
+                    document.content.len()
+                )?;
+            }
+            None => {}
         }
         for row in &message.keyboard {
             let labels: Vec<String> = row

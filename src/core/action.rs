@@ -2,33 +2,44 @@
 //! arguments (rendered later through Fluent) and lesson content (already in
 //! the learner's language), with buttons.
 
+use std::borrow::Cow;
 use std::path::PathBuf;
+
+use serde::{Deserialize, Serialize};
 
 use super::callback::Callback;
 use super::state::Timestamp;
 
 /// A Fluent message id with its arguments.
-#[derive(Debug, Clone, PartialEq)]
+///
+/// Ids are `Cow` so a message can wait in the store's outbox and be read
+/// back; the core itself only ever writes literals.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Text {
-    pub key: &'static str,
-    pub args: Vec<(&'static str, Arg)>,
+    pub key: Cow<'static, str>,
+    pub args: Vec<(Cow<'static, str>, Arg)>,
 }
 
 impl Text {
     pub fn new(key: &'static str) -> Self {
         Text {
-            key,
+            key: Cow::Borrowed(key),
             args: Vec::new(),
         }
     }
 
     pub fn arg(mut self, name: &'static str, value: impl Into<Arg>) -> Self {
-        self.args.push((name, value.into()));
+        self.args.push((Cow::Borrowed(name), value.into()));
         self
+    }
+
+    /// The value of argument `name`, if given.
+    pub fn arg_value(&self, name: &str) -> Option<&Arg> {
+        self.args.iter().find(|(n, _)| n == name).map(|(_, v)| v)
     }
 }
 
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub enum Arg {
     Str(String),
     Num(i64),
@@ -55,7 +66,7 @@ impl From<usize> for Arg {
 }
 
 /// A piece of text: either interface text to translate or lesson content.
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub enum Phrase {
     Ui(Text),
     Content(String),
@@ -67,7 +78,7 @@ impl From<Text> for Phrase {
     }
 }
 
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub enum Block {
     /// Shown in bold.
     Heading(Phrase),
@@ -77,7 +88,7 @@ pub enum Block {
 }
 
 /// What pressing a button does.
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub enum Target {
     /// Comes back to the core as `Input::Button` with this data.
     Callback(Callback),
@@ -86,7 +97,7 @@ pub enum Target {
     OpenPrivate(String),
 }
 
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Button {
     pub label: Phrase,
     pub target: Target,
@@ -108,10 +119,26 @@ impl Button {
     }
 }
 
-#[derive(Debug, Clone, PartialEq, Default)]
+/// Something sent with a message besides its text.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub enum Attachment {
+    /// A lesson picture: a file checked when the lessons were loaded.
+    Picture(PathBuf),
+    /// A file to download, e.g. a CSV export.
+    Document(Document),
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Document {
+    /// The file name the user sees, with its extension (`.csv`).
+    pub name: String,
+    pub content: Vec<u8>,
+}
+
+#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
 pub struct Message {
     pub blocks: Vec<Block>,
-    pub picture: Option<PathBuf>,
+    pub attachment: Option<Attachment>,
     /// Rows of buttons.
     pub keyboard: Vec<Vec<Button>>,
 }
@@ -146,20 +173,20 @@ impl Message {
     }
 
     /// The Fluent ids used in the text blocks (handy in tests).
-    pub fn keys(&self) -> Vec<&'static str> {
+    pub fn keys(&self) -> Vec<&str> {
         self.blocks
             .iter()
             .filter_map(|b| match b {
                 Block::Heading(Phrase::Ui(t))
                 | Block::Para(Phrase::Ui(t))
-                | Block::Tip(Phrase::Ui(t)) => Some(t.key),
+                | Block::Tip(Phrase::Ui(t)) => Some(t.key.as_ref()),
                 _ => None,
             })
             .collect()
     }
 }
 
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub enum Action {
     Send(Message),
 }

@@ -13,7 +13,10 @@ use crate::lesson::is_valid_id;
 const VERSION: &str = "1";
 pub const MAX_LEN: usize = 64;
 
-#[derive(Debug, Clone, PartialEq, Eq)]
+/// Stored (in the outbox) as its encoded form, and read back through `parse`,
+/// so a stored button is exactly as trustworthy as a pressed one.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+#[serde(into = "String", try_from = "String")]
 pub enum Callback {
     SetLang(Lang),
     ChooseLang,
@@ -107,6 +110,20 @@ impl Callback {
             _ => return Err(BadCallback),
         };
         Ok(callback)
+    }
+}
+
+impl From<Callback> for String {
+    fn from(callback: Callback) -> String {
+        callback.encode()
+    }
+}
+
+impl TryFrom<String> for Callback {
+    type Error = BadCallback;
+
+    fn try_from(data: String) -> Result<Self, BadCallback> {
+        Callback::parse(&data)
     }
 }
 

@@ -2,8 +2,9 @@
 
 use std::sync::Arc;
 
-use super::action::{Action, Block, Button, Message, Phrase, Text};
+use super::action::{Action, Attachment, Block, Button, Message, Phrase, Text};
 use super::callback::Callback;
+use super::outgoing::Outgoing;
 use super::state::{CompletedLesson, Completion, Lang, Learner, QuizAttempt, Session, Timestamp};
 use crate::lesson::{Lesson, LessonText, LessonTree, Topic};
 
@@ -36,6 +37,8 @@ pub struct Reply {
     pub attempts: Vec<QuizAttempt>,
     /// Must be durably stored before the actions are sent.
     pub completions: Vec<Completion>,
+    /// Messages for others or for later, sent through the store's outbox.
+    pub outbox: Vec<Outgoing>,
 }
 
 impl Reply {
@@ -448,7 +451,7 @@ impl Turn<'_> {
                 .blocks
                 .push(Block::Tip(Phrase::Content(tip.clone())));
         }
-        message.picture = content.picture.clone();
+        message.attachment = content.picture.clone().map(Attachment::Picture);
         let mut nav = Vec::new();
         if step > 0 {
             nav.push(Button::new(

@@ -9,11 +9,13 @@
 mod action;
 mod callback;
 mod conversation;
+mod outgoing;
 mod state;
 
-pub use action::{Action, Arg, Block, Button, Message, Phrase, Target, Text};
+pub use action::{Action, Arg, Attachment, Block, Button, Document, Message, Phrase, Target, Text};
 pub use callback::{BadCallback, Callback};
 pub use conversation::{Core, Input, Place, Reply};
+pub use outgoing::{Outgoing, Queued, QueuedId, Recipient};
 pub use state::{
     CompletedLesson, Completion, Lang, Learner, LearnerId, LessonProgress, QuizAttempt, Session,
     Timestamp,

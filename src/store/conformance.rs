@@ -2,7 +2,8 @@
 
 use super::{Change, Store};
 use crate::core::{
-    CompletedLesson, Completion, Lang, Learner, LearnerId, LessonProgress, QuizAttempt, Session,
+    CompletedLesson, Completion, Lang, Learner, LearnerId, LessonProgress, Message, Outgoing,
+    QuizAttempt, Recipient, Session, Text,
 };
 
 fn id(s: &str) -> LearnerId {
@@ -64,6 +65,7 @@ pub(crate) fn write_sample(store: &dyn Store) -> Sample {
             progress: &[("vneid-what", &reading), ("safety-otp", &done)],
             attempts: std::slice::from_ref(&attempt),
             completions: std::slice::from_ref(&completion),
+            ..Change::of(&learner)
         })
         .unwrap();
     Sample {
@@ -111,6 +113,7 @@ pub(crate) fn run(store: &dyn Store) {
             progress: &[("vneid-what", &progress)],
             attempts: &[],
             completions: &[],
+            ..Change::of(&other)
         })
         .unwrap();
     let loaded = store.load(&other.id).unwrap().unwrap();
@@ -136,6 +139,7 @@ pub(crate) fn run(store: &dyn Store) {
             progress: &[],
             attempts: &[],
             completions: std::slice::from_ref(&later),
+            ..Change::of(&sample.learner)
         })
         .unwrap();
     assert_eq!(
@@ -153,4 +157,63 @@ pub(crate) fn run(store: &dyn Store) {
         2
     );
     store.flush().unwrap();
+
+    outbox(store);
+}
+
+pub(crate) fn card(channel: &str, chat: &str, not_before: i64) -> Outgoing {
+    Outgoing {
+        channel: channel.into(),
+        to: Recipient::Group { chat: chat.into() },
+        lang: Lang::new("vi"),
+        message: Message::default().para(Text::new("menu-title").arg("n", 3usize)),
+        not_before,
+    }
+}
+
+/// Due messages come oldest-due first, per channel, and stay until removed.
+pub(crate) fn outbox(store: &dyn Store) {
+    let learner = Learner::new(id("tg:7"), "telegram", "Bảy", 1);
+    let later = card("telegram", "-100", 500);
+    let soon = card("telegram", "-200", 100);
+    let zalo = card("zalo", "g1", 50);
+    let before_epoch = card("telegram", "-300", -5);
+    store
+        .commit(&Change {
+            outbox: &[
+                later.clone(),
+                soon.clone(),
+                zalo.clone(),
+                before_epoch.clone(),
+            ],
+            ..Change::of(&learner)
+        })
+        .unwrap();
+
+    let due: Vec<Outgoing> = store
+        .outbox_due("telegram", 100, 10)
+        .unwrap()
+        .into_iter()
+        .map(|q| q.item)
+        .collect();
+    assert_eq!(due, vec![before_epoch.clone(), soon.clone()]);
+    assert_eq!(store.outbox_due("telegram", 100, 1).unwrap().len(), 1);
+    assert_eq!(store.outbox_due("tele", 1000, 10).unwrap(), vec![]);
+
+    let first = store.outbox_due("telegram", 1000, 10).unwrap();
+    assert_eq!(first.len(), 3);
+    store.outbox_remove(&first[0].id).unwrap();
+    store.outbox_remove(&first[0].id).unwrap(); // removing twice is harmless
+    let rest: Vec<Outgoing> = store
+        .outbox_due("telegram", 1000, 10)
+        .unwrap()
+        .into_iter()
+        .map(|q| q.item)
+        .collect();
+    assert_eq!(rest, vec![soon, later]);
+    let zalo_due = store.outbox_due("zalo", 1000, 10).unwrap();
+    assert_eq!(zalo_due.len(), 1);
+    assert_eq!(zalo_due[0].item, zalo);
+    store.outbox_remove(&zalo_due[0].id).unwrap();
+    assert!(store.outbox_due("zalo", 1000, 10).unwrap().is_empty());
 }

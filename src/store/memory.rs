@@ -5,7 +5,10 @@ use std::collections::BTreeMap;
 use std::sync::Mutex;
 
 use super::{Change, Store, StoreError};
-use crate::core::{Completion, Learner, LearnerId, LessonProgress, QuizAttempt};
+use crate::core::{
+    Completion, Learner, LearnerId, LessonProgress, Outgoing, Queued, QueuedId, QuizAttempt,
+    Timestamp,
+};
 
 #[derive(Debug, Default)]
 pub struct MemoryStore {
@@ -19,6 +22,8 @@ struct Inner {
     attempts: Vec<QuizAttempt>,
     completions: Vec<Completion>,
     channel: BTreeMap<String, String>,
+    outbox: BTreeMap<QueuedId, Outgoing>,
+    next_seq: u64,
 }
 
 impl MemoryStore {
@@ -64,6 +69,15 @@ impl Store for MemoryStore {
         }
         inner.attempts.extend_from_slice(change.attempts);
         inner.completions.extend_from_slice(change.completions);
+        for item in change.outbox {
+            inner.next_seq += 1;
+            let id = QueuedId {
+                channel: item.channel.clone(),
+                due: item.not_before,
+                seq: inner.next_seq,
+            };
+            inner.outbox.insert(id, item.clone());
+        }
         Ok(())
     }
 
@@ -99,6 +113,30 @@ impl Store for MemoryStore {
         self.lock()
             .channel
             .insert(key.to_string(), value.to_string());
+        Ok(())
+    }
+
+    fn outbox_due(
+        &self,
+        channel: &str,
+        now: Timestamp,
+        limit: usize,
+    ) -> Result<Vec<Queued>, StoreError> {
+        Ok(self
+            .lock()
+            .outbox
+            .iter()
+            .filter(|(id, _)| id.channel == channel && id.due <= now)
+            .take(limit)
+            .map(|(id, item)| Queued {
+                id: id.clone(),
+                item: item.clone(),
+            })
+            .collect())
+    }
+
+    fn outbox_remove(&self, id: &QueuedId) -> Result<(), StoreError> {
+        self.lock().outbox.remove(id);
         Ok(())
     }
 

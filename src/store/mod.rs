@@ -12,7 +12,10 @@ use std::path::PathBuf;
 pub use memory::MemoryStore;
 pub use sled_store::SledStore;
 
-use crate::core::{Completion, Learner, LearnerId, LessonProgress, QuizAttempt};
+use crate::core::{
+    Completion, Learner, LearnerId, LessonProgress, Outgoing, Queued, QueuedId, QuizAttempt,
+    Timestamp,
+};
 
 /// Everything one handled event changes, written together.
 #[derive(Debug, Clone, Copy)]
@@ -24,6 +27,22 @@ pub struct Change<'a> {
     pub progress: &'a [(&'a str, &'a LessonProgress)],
     pub attempts: &'a [QuizAttempt],
     pub completions: &'a [Completion],
+    /// Messages to send later through the outbox.
+    pub outbox: &'a [Outgoing],
+}
+
+impl<'a> Change<'a> {
+    /// A change that only rewrites the learner; fill in the rest with
+    /// `Change { attempts: …, ..Change::of(learner) }`.
+    pub fn of(learner: &'a Learner) -> Self {
+        Change {
+            learner,
+            progress: &[],
+            attempts: &[],
+            completions: &[],
+            outbox: &[],
+        }
+    }
 }
 
 pub trait Store: Send + Sync {
@@ -51,6 +70,19 @@ pub trait Store: Send + Sync {
 
     /// Stores a channel value; durable when this returns.
     fn channel_put(&self, key: &str, value: &str) -> Result<(), StoreError>;
+
+    /// Up to `limit` outbox messages of `channel` due at `now`, oldest due
+    /// first. They stay in the outbox until removed.
+    fn outbox_due(
+        &self,
+        channel: &str,
+        now: Timestamp,
+        limit: usize,
+    ) -> Result<Vec<Queued>, StoreError>;
+
+    /// Removes a message from the outbox once it is sent (or can never be);
+    /// durable when this returns, so it is not sent again after a restart.
+    fn outbox_remove(&self, id: &QueuedId) -> Result<(), StoreError>;
 
     /// Makes every earlier write durable.
     fn flush(&self) -> Result<(), StoreError>;

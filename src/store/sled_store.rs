@@ -9,6 +9,9 @@
 //! - `C\0<learner>\0<seq>` a learner's completion, JSON
 //! - `E\0<seq>` the same completion in the global, append-only log
 //! - `K\0<key>` a channel's own small values (file ids, offsets, tokens)
+//! - `O\0<channel>\0<due>\0<seq>` an outbox message, JSON; `<due>` is the
+//!   send-after time as a big-endian, sign-flipped integer, so a scan from the
+//!   start of a channel's range meets the messages due first
 //!
 //! `<seq>` is a big-endian id from sled, so keys sort in time order.
 
@@ -18,7 +21,9 @@ use serde::Serialize;
 use serde::de::DeserializeOwned;
 
 use super::{Change, Store, StoreError};
-use crate::core::{Completion, Learner, LearnerId, QuizAttempt};
+use crate::core::{
+    Completion, Learner, LearnerId, Outgoing, Queued, QueuedId, QuizAttempt, Timestamp,
+};
 
 const SCHEMA_KEY: &[u8] = b"schema";
 const SCHEMA_VERSION: u32 = 1;
@@ -119,7 +124,7 @@ impl Store for SledStore {
     fn commit(&self, change: &Change<'_>) -> Result<(), StoreError> {
         let id = change.learner.id.as_str().as_bytes();
         let learner = key(&[b"L", id]);
-        if change.attempts.is_empty() && change.completions.is_empty() {
+        if change.attempts.is_empty() && change.completions.is_empty() && change.outbox.is_empty() {
             // The common case, a step or a menu: one write, no batch needed.
             self.records
                 .insert(learner, encode(change.learner))
@@ -137,8 +142,17 @@ impl Store for SledStore {
             batch.insert(key(&[b"C", id, &seq]), value.clone());
             batch.insert(key(&[b"E", &seq]), value);
         }
+        for item in change.outbox {
+            let seq = self.db.generate_id().map_err(io)?;
+            let id = QueuedId {
+                channel: item.channel.clone(),
+                due: item.not_before,
+                seq,
+            };
+            batch.insert(outbox_key(&id), encode(item));
+        }
         self.records.apply_batch(batch).map_err(io)?;
-        if !change.completions.is_empty() {
+        if !change.completions.is_empty() || !change.outbox.is_empty() {
             self.db.flush().map_err(io)?;
         }
         Ok(())
@@ -176,9 +190,55 @@ impl Store for SledStore {
         self.flush()
     }
 
+    fn outbox_due(
+        &self,
+        channel: &str,
+        now: Timestamp,
+        limit: usize,
+    ) -> Result<Vec<Queued>, StoreError> {
+        let start = key(&[b"O", channel.as_bytes(), b""]);
+        let end = key(&[b"O", channel.as_bytes(), &due_bytes(now.saturating_add(1))]);
+        self.records
+            .range(start..end)
+            .take(limit)
+            .map(|entry| {
+                let (k, v) = entry.map_err(io)?;
+                let item: Outgoing = decode(&k, &v)?;
+                let seq_bytes: [u8; 8] = k[k.len() - 8..].try_into().expect("8-byte suffix");
+                Ok(Queued {
+                    id: QueuedId {
+                        channel: channel.to_string(),
+                        due: item.not_before,
+                        seq: u64::from_be_bytes(seq_bytes),
+                    },
+                    item,
+                })
+            })
+            .collect()
+    }
+
+    fn outbox_remove(&self, id: &QueuedId) -> Result<(), StoreError> {
+        self.records.remove(outbox_key(id)).map_err(io)?;
+        self.flush()
+    }
+
     fn flush(&self) -> Result<(), StoreError> {
         self.db.flush().map(|_| ()).map_err(io)
     }
+}
+
+fn outbox_key(id: &QueuedId) -> Vec<u8> {
+    key(&[
+        b"O",
+        id.channel.as_bytes(),
+        &due_bytes(id.due),
+        &id.seq.to_be_bytes(),
+    ])
+}
+
+/// A timestamp whose bytes sort like the number (negative ones first).
+fn due_bytes(at: Timestamp) -> [u8; 8] {
+    ((at as u64) ^ (1 << 63)).to_be_bytes()
 }
 
 impl std::fmt::Debug for SledStore {
@@ -207,6 +267,28 @@ mod tests {
         };
         let store = SledStore::open(dir.path()).unwrap();
         crate::store::conformance::check_sample(&store, &written);
+    }
+
+    #[test]
+    fn the_outbox_survives_reopening_and_removals_stick() {
+        let dir = tempfile::tempdir().unwrap();
+        {
+            let store = SledStore::open(dir.path()).unwrap();
+            crate::store::conformance::outbox(&store);
+            let learner = Learner::new(LearnerId::new("tg:1").unwrap(), "telegram", "A", 1);
+            let item = crate::store::conformance::card("telegram", "-9", 10);
+            store
+                .commit(&Change {
+                    outbox: std::slice::from_ref(&item),
+                    ..Change::of(&learner)
+                })
+                .unwrap();
+        }
+        let store = SledStore::open(dir.path()).unwrap();
+        let due = store.outbox_due("telegram", 1000, 10).unwrap();
+        // Two left by the suite, plus the one written last.
+        assert_eq!(due.len(), 3);
+        assert!(due.iter().any(|q| q.item.not_before == 10));
     }
 
     #[test]

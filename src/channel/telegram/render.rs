@@ -9,7 +9,7 @@ use std::path::PathBuf;
 use serde_json::{Value, json};
 use teloxide::utils::html::escape;
 
-use crate::core::{Block, Callback, Lang, Message, Target};
+use crate::core::{Attachment, Block, Callback, Lang, Message, Target};
 use crate::i18n::Localizer;
 
 /// Telegram's limit for callback data, in bytes.
@@ -72,7 +72,10 @@ pub fn render(
     Rendered {
         html,
         keyboard: (!rows.is_empty()).then(|| json!({ "inline_keyboard": rows })),
-        picture: message.picture.clone(),
+        picture: match &message.attachment {
+            Some(Attachment::Picture(path)) => Some(path.clone()),
+            _ => None,
+        },
     }
 }
 
