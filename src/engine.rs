@@ -59,7 +59,7 @@ impl Engine {
 
     /// Handles an event; the actions are safe to send once this returns.
     pub fn handle(&self, event: &Event) -> Result<Handled, StoreError> {
-        if event.place == Place::Group {
+        if event.place.is_group() {
             // Nothing personal happens in a group: read the language, write nothing.
             let lang = self
                 .store

@@ -12,13 +12,21 @@ use crate::lesson::{Lesson, LessonText, LessonTree, Topic};
 const MAX_INPUT_BYTES: usize = 4096;
 
 /// Where the input was written.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
 pub enum Place {
     /// A private chat between one learner and the bot.
     #[default]
     Private,
     /// A group chat: lessons and quizzes are personal, so they never run here.
-    Group,
+    /// `chat` is the channel's own id of the group (opaque to the core), so
+    /// that posts for the group can be addressed to it.
+    Group { chat: String },
+}
+
+impl Place {
+    pub fn is_group(&self) -> bool {
+        matches!(self, Place::Group { .. })
+    }
 }
 
 /// What a learner did.

@@ -253,7 +253,9 @@ impl Telegram {
             ChatKind::Private(_) => Place::Private,
             ChatKind::Public(ref public) => match public.kind {
                 teloxide::types::PublicChatKind::Channel(_) => return None,
-                _ => Place::Group,
+                _ => Place::Group {
+                    chat: chat.id.0.to_string(),
+                },
             },
         };
         let learner = LearnerId::new(format!("tg:{}", from.id.0))?;
