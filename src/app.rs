@@ -4,7 +4,8 @@
 use std::path::PathBuf;
 use std::sync::Arc;
 
-use crate::core::Core;
+use crate::area::{AreaError, AreaTree};
+use crate::core::{Core, LearnerId};
 use crate::engine::Engine;
 use crate::i18n::{LocaleError, Localizer};
 use crate::lesson::{LessonTree, LoadError, load_tree};
@@ -15,6 +16,15 @@ pub struct Paths {
     pub lessons: PathBuf,
     pub locales: PathBuf,
     pub data: PathBuf,
+    /// The area tree file (`areas.toml`).
+    pub areas: PathBuf,
+}
+
+/// Who may do what, from the configuration.
+#[derive(Debug, Clone, Default)]
+pub struct Staffing {
+    /// Admins by channel user id (`tg:123`, `zalo:456`, `console:name`).
+    pub admins: Vec<LearnerId>,
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -25,6 +35,8 @@ pub enum StartError {
     Locales(#[from] LocaleError),
     #[error(transparent)]
     Store(#[from] StoreError),
+    #[error(transparent)]
+    Areas(#[from] AreaError),
 }
 
 pub struct App {
@@ -33,19 +45,32 @@ pub struct App {
 }
 
 impl App {
-    pub fn start(paths: &Paths) -> Result<Self, StartError> {
+    pub fn start(paths: &Paths, staffing: &Staffing) -> Result<Self, StartError> {
         let lessons = Arc::new(load_tree(&paths.lessons)?);
         let localizer = Arc::new(Localizer::load(&paths.locales)?);
+        let areas = Arc::new(AreaTree::load(&paths.areas)?);
         let store = Arc::new(SledStore::open(&paths.data)?);
-        Ok(Self::with_store(lessons, localizer, store))
+        let core = Core::new(lessons, localizer.languages())
+            .with_areas(areas)
+            .with_admins(staffing.admins.clone());
+        Ok(Self::with_core(core, localizer, store))
     }
 
+    /// An app on a given store, with no areas and no admins (tests, benches).
     pub fn with_store(
         lessons: Arc<LessonTree>,
         localizer: Arc<Localizer>,
         store: Arc<dyn crate::store::Store>,
     ) -> Self {
         let core = Core::new(lessons, localizer.languages());
+        Self::with_core(core, localizer, store)
+    }
+
+    pub fn with_core(
+        core: Core,
+        localizer: Arc<Localizer>,
+        store: Arc<dyn crate::store::Store>,
+    ) -> Self {
         App {
             engine: Engine::new(core, store),
             localizer,

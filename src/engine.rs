@@ -8,8 +8,10 @@ use std::collections::hash_map::DefaultHasher;
 use std::hash::{Hash, Hasher};
 use std::sync::{Arc, Mutex};
 
-use crate::core::{Action, Core, Input, Lang, Learner, LearnerId, Place, Timestamp};
-use crate::store::{Change, Store, StoreError};
+use crate::core::{
+    Action, Context, Core, Input, Lang, Learner, LearnerId, Place, Reply, Timestamp, stats,
+};
+use crate::store::{Change, Store, StoreDirectory, StoreError};
 
 /// One thing a learner did, as a channel reports it.
 #[derive(Debug, Clone)]
@@ -59,19 +61,19 @@ impl Engine {
 
     /// Handles an event; the actions are safe to send once this returns.
     pub fn handle(&self, event: &Event) -> Result<Handled, StoreError> {
-        if event.place.is_group() {
-            // Nothing personal happens in a group: read the language, write nothing.
-            let lang = self
-                .store
-                .load(&event.learner)?
-                .map_or_else(Lang::base, |l| l.lang());
-            let reply = self.core.handle_in_group(&event.input);
-            return Ok(Handled {
-                lang,
-                actions: reply.actions,
-            });
-        }
         let _guard = self.lock_for(&event.learner);
+        match self.handle_locked(event) {
+            // Someone used the same single-use code a moment earlier: run the
+            // event again, and the core now sees the code as used.
+            Err(StoreError::Conflict { code }) => {
+                tracing::info!(code, "single-use code taken concurrently, handling again");
+                self.handle_locked(event)
+            }
+            other => other,
+        }
+    }
+
+    fn handle_locked(&self, event: &Event) -> Result<Handled, StoreError> {
         let mut learner = match self.store.load(&event.learner)? {
             Some(learner) => learner,
             None => Learner::new(
@@ -81,27 +83,78 @@ impl Engine {
                 event.now,
             ),
         };
+        let directory = StoreDirectory(self.store.as_ref());
+        let ctx = Context {
+            now: event.now,
+            directory: &directory,
+            random: fresh_random(),
+        };
+        if let Place::Group { chat } = &event.place {
+            let reply = self
+                .core
+                .handle_group(&mut learner, &event.input, chat, &ctx);
+            if has_records(&reply) {
+                self.commit(&learner, None, &reply)?;
+            }
+            return Ok(Handled {
+                lang: learner.lang(),
+                actions: reply.actions,
+            });
+        }
         if !event.display_name.is_empty() && learner.display_name != event.display_name {
             learner.display_name = event.display_name.clone();
         }
-        let before = learner.progress.clone();
-        let reply = self.core.handle(&mut learner, &event.input, event.now);
+        let before = learner.clone();
+        let reply = self.core.handle_with(&mut learner, &event.input, &ctx);
+        self.commit(&learner, Some(&before), &reply)?;
+        Ok(Handled {
+            lang: learner.lang(),
+            actions: reply.actions,
+        })
+    }
+
+    /// Writes the learner as changed from `before`, with everything the
+    /// reply records and the counter changes that follow.
+    fn commit(
+        &self,
+        learner: &Learner,
+        before: Option<&Learner>,
+        reply: &Reply,
+    ) -> Result<(), StoreError> {
         let changed: Vec<(&str, _)> = learner
             .progress
             .iter()
-            .filter(|(lesson, progress)| before.get(*lesson) != Some(progress))
+            .filter(|(lesson, progress)| {
+                before.is_none_or(|b| b.progress.get(*lesson) != Some(progress))
+            })
             .map(|(lesson, progress)| (lesson.as_str(), progress))
             .collect();
+        let counters = match before {
+            Some(before) if stats::may_change_counts(before, learner) => stats::counter_deltas(
+                &stats::contributions(before, self.core.areas()),
+                &stats::contributions(learner, self.core.areas()),
+            ),
+            _ => Vec::new(),
+        };
+        let mentor_id = |l: &Learner| l.mentor.as_ref().map(|m| m.id.clone());
+        let old_mentor = before.map(mentor_id);
+        let mentor_before = match &old_mentor {
+            Some(old) if *old != mentor_id(learner) => Some(old.as_ref()),
+            _ => None,
+        };
         self.store.commit(&Change {
-            learner: &learner,
+            learner,
             progress: &changed,
             attempts: &reply.attempts,
             completions: &reply.completions,
             outbox: &reply.outbox,
-        })?;
-        Ok(Handled {
-            lang: learner.lang(),
-            actions: reply.actions,
+            staff: &reply.staff,
+            links: &reply.links,
+            claim: reply.claim.as_deref(),
+            certificates: &reply.certificates,
+            audit: &reply.audit,
+            counters: &counters,
+            mentor_before,
         })
     }
 
@@ -113,4 +166,25 @@ impl Engine {
             .lock()
             .unwrap_or_else(|poisoned| poisoned.into_inner())
     }
+}
+
+/// Whether a group reply has anything to store (a staff member's push).
+fn has_records(reply: &Reply) -> bool {
+    !reply.outbox.is_empty()
+        || !reply.links.is_empty()
+        || !reply.staff.is_empty()
+        || !reply.audit.is_empty()
+}
+
+/// Randomness for codes. If the system source fails (it practically never
+/// does), fall back to the clock and a per-process counter rather than stop.
+fn fresh_random() -> u64 {
+    getrandom::u64().unwrap_or_else(|_| {
+        use std::sync::atomic::{AtomicU64, Ordering};
+        static COUNTER: AtomicU64 = AtomicU64::new(0);
+        let nanos = std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .map_or(0, |d| d.as_nanos() as u64);
+        nanos ^ COUNTER.fetch_add(1, Ordering::Relaxed).rotate_left(32)
+    })
 }

@@ -10,6 +10,7 @@
 //! - [`app`]: start-up wiring shared by every command.
 
 pub mod app;
+pub mod area;
 pub mod channel;
 pub mod core;
 pub mod engine;

@@ -6,8 +6,9 @@ use std::process::ExitCode;
 use anyhow::Context;
 use clap::{Parser, Subcommand};
 
-use hocvuso::app::{App, Paths};
+use hocvuso::app::{App, Paths, Staffing};
 use hocvuso::channel::console::{Console, ConsoleOptions};
+use hocvuso::core::LearnerId;
 use hocvuso::lesson::{LoadError, load_tree};
 
 #[derive(Parser)]
@@ -33,8 +34,37 @@ struct Cli {
         env = "HOCVUSO_LOCALES"
     )]
     locales: PathBuf,
+    /// The area tree: province → commune/ward → residential group.
+    #[arg(
+        long,
+        global = true,
+        default_value = "areas.toml",
+        env = "HOCVUSO_AREAS"
+    )]
+    areas: PathBuf,
+    /// Admins by channel user id, comma-separated (`tg:123,console:admin`).
+    #[arg(
+        long = "admins",
+        global = true,
+        env = "HOCVUSO_ADMINS",
+        value_delimiter = ','
+    )]
+    admins: Vec<String>,
     #[command(subcommand)]
     command: Command,
+}
+
+impl Cli {
+    fn staffing(&self) -> anyhow::Result<Staffing> {
+        let admins = self
+            .admins
+            .iter()
+            .map(|a| a.trim())
+            .filter(|a| !a.is_empty())
+            .map(|a| LearnerId::new(a).with_context(|| format!("admin id `{a}` is not valid")))
+            .collect::<anyhow::Result<_>>()?;
+        Ok(Staffing { admins })
+    }
 }
 
 #[derive(Subcommand)]
@@ -103,6 +133,7 @@ fn main() -> ExitCode {
 }
 
 fn run(cli: Cli) -> anyhow::Result<ExitCode> {
+    let staffing = cli.staffing()?;
     match cli.command {
         Command::Lessons {
             command: LessonsCommand::Check { dir },
@@ -112,8 +143,9 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
                 lessons: cli.lessons,
                 locales: cli.locales,
                 data,
+                areas: cli.areas,
             };
-            let app = App::start(&paths).map_err(explain_start)?;
+            let app = App::start(&paths, &staffing).map_err(explain_start)?;
             let stdin = std::io::stdin();
             let mut console = Console::new(&app.engine, &app.localizer, &user, std::io::stdout())?;
             console
@@ -128,8 +160,13 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             webhook,
             listen,
         } => serve(
-            cli.lessons,
-            cli.locales,
+            Paths {
+                lessons: cli.lessons,
+                locales: cli.locales,
+                data: PathBuf::new(),
+                areas: cli.areas,
+            },
+            staffing,
             config,
             data,
             api_url,
@@ -140,9 +177,10 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
 }
 
 /// `hocvuso serve`: flags and environment win over the config file.
+#[allow(clippy::too_many_arguments)]
 fn serve(
-    lessons: PathBuf,
-    locales: PathBuf,
+    paths: Paths,
+    staffing: Staffing,
     config: Option<PathBuf>,
     data: Option<PathBuf>,
     api_url: Option<String>,
@@ -182,11 +220,10 @@ fn serve(
         },
     };
     let paths = Paths {
-        lessons,
-        locales,
         data: data.or(file.data).unwrap_or_else(|| PathBuf::from("data")),
+        ..paths
     };
-    let app = std::sync::Arc::new(App::start(&paths).map_err(explain_start)?);
+    let app = std::sync::Arc::new(App::start(&paths, &staffing).map_err(explain_start)?);
     let runtime = tokio::runtime::Runtime::new().context("cannot start the async runtime")?;
     runtime.block_on(async move {
         let (stop, shutdown) = tokio::sync::watch::channel(false);

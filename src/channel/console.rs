@@ -151,6 +151,12 @@ impl<'a, W: Write> Console<'a, W> {
                     document.content.len()
                 )?;
             }
+            Some(Attachment::Chart(chart)) => {
+                writeln!(self.out, "📊 ({} bars)", chart.bars.len())?;
+            }
+            Some(Attachment::Certificate(cert)) => {
+                writeln!(self.out, "🎓 {}", cert.code)?;
+            }
             None => {}
         }
         for row in &message.keyboard {

@@ -126,6 +126,45 @@ pub enum Attachment {
     Picture(PathBuf),
     /// A file to download, e.g. a CSV export.
     Document(Document),
+    /// A bar chart to draw (figures per area against their targets).
+    Chart(ChartSpec),
+    /// A certificate picture to draw.
+    Certificate(CertificateSpec),
+}
+
+/// A chart as data; the edge draws it, in the reader's language.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct ChartSpec {
+    pub title: Text,
+    pub subtitle: Text,
+    pub bars: Vec<ChartBar>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct ChartBar {
+    pub label: String,
+    /// Adults who reached basic digital skills, to date.
+    pub done: u64,
+    pub adults: u64,
+    /// The target share of adults, 0–1.
+    pub target: f64,
+}
+
+/// A certificate as data: everything it shows, with lesson and topic titles
+/// already in the learner's language (and the topic also in Vietnamese and
+/// English, for the bilingual title).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct CertificateSpec {
+    pub code: String,
+    pub name: String,
+    /// `true` for the overall certificate of basic digital skills.
+    pub basic: bool,
+    pub topic: String,
+    pub topic_vi: String,
+    pub topic_en: String,
+    pub issued: Timestamp,
+    /// (lesson title, completed at, score, total)
+    pub lessons: Vec<(String, Timestamp, usize, usize)>,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]

@@ -7,6 +7,8 @@
 use std::fmt;
 
 use crate::core::Lang;
+use crate::core::records::BASIC;
+use crate::core::stats::{Period, StatsView};
 use crate::lesson::is_valid_id;
 
 /// Bumped when the encoding changes; older buttons then read as stale.
@@ -31,6 +33,19 @@ pub enum Callback {
     Question(String, usize),
     Answer(String, usize, usize),
     Summary(String),
+    /// All the learner's topics and certificates (`/summary`).
+    Overview,
+    /// Send a certificate again: a topic id, or `BASIC`.
+    Certificate(String),
+    /// Show an area's sub-areas to choose from.
+    AreaBrowse(String),
+    AreaSet(String),
+    AreaSkip,
+    Stats(String, Period, StatsView),
+    /// Group posting, for staff: pick a topic, a lesson, then when.
+    PushTopic(String),
+    PushLesson(String),
+    PushAt(String, usize),
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
@@ -107,6 +122,39 @@ impl Callback {
                 arity(1)?;
                 Callback::Summary(id(0)?)
             }
+            "ov" => arity(0).map(|_| Callback::Overview)?,
+            "ce" => {
+                arity(1)?;
+                Callback::Certificate(id(0)?)
+            }
+            "ceb" => arity(0).map(|_| Callback::Certificate(BASIC.to_string()))?,
+            "ar" => {
+                arity(1)?;
+                Callback::AreaBrowse(id(0)?)
+            }
+            "as" => {
+                arity(1)?;
+                Callback::AreaSet(id(0)?)
+            }
+            "ax" => arity(0).map(|_| Callback::AreaSkip)?,
+            "st" => {
+                arity(3)?;
+                let period = Period::from_code(args[1]).ok_or(BadCallback)?;
+                let view = StatsView::from_code(args[2]).ok_or(BadCallback)?;
+                Callback::Stats(id(0)?, period, view)
+            }
+            "pt" => {
+                arity(1)?;
+                Callback::PushTopic(id(0)?)
+            }
+            "pl" => {
+                arity(1)?;
+                Callback::PushLesson(id(0)?)
+            }
+            "ps" => {
+                arity(2)?;
+                Callback::PushAt(id(0)?, num(1)?)
+            }
             _ => return Err(BadCallback),
         };
         Ok(callback)
@@ -143,6 +191,16 @@ impl fmt::Display for Callback {
             Callback::Question(l, q) => write!(f, "q:{l}:{q}"),
             Callback::Answer(l, q, o) => write!(f, "a:{l}:{q}:{o}"),
             Callback::Summary(t) => write!(f, "sum:{t}"),
+            Callback::Overview => write!(f, "ov"),
+            Callback::Certificate(t) if t == BASIC => write!(f, "ceb"),
+            Callback::Certificate(t) => write!(f, "ce:{t}"),
+            Callback::AreaBrowse(a) => write!(f, "ar:{a}"),
+            Callback::AreaSet(a) => write!(f, "as:{a}"),
+            Callback::AreaSkip => write!(f, "ax"),
+            Callback::Stats(a, p, v) => write!(f, "st:{a}:{}:{}", p.code(), v.code()),
+            Callback::PushTopic(t) => write!(f, "pt:{t}"),
+            Callback::PushLesson(l) => write!(f, "pl:{l}"),
+            Callback::PushAt(l, n) => write!(f, "ps:{l}:{n}"),
         }
     }
 }
@@ -166,7 +224,18 @@ mod tests {
             Callback::Step(long_id.clone(), 7),
             Callback::Question(long_id.clone(), 4),
             Callback::Answer(long_id.clone(), 4, 3),
-            Callback::Summary(long_id),
+            Callback::Summary(long_id.clone()),
+            Callback::Overview,
+            Callback::Certificate("safety".into()),
+            Callback::Certificate(BASIC.into()),
+            Callback::AreaBrowse(long_id.clone()),
+            Callback::AreaSet(long_id.clone()),
+            Callback::AreaSkip,
+            Callback::Stats(long_id.clone(), Period::AllTime, StatsView::Export),
+            Callback::Stats("x".into(), Period::LastQuarter, StatsView::Chart),
+            Callback::PushTopic(long_id.clone()),
+            Callback::PushLesson(long_id.clone()),
+            Callback::PushAt(long_id, 3),
         ];
         for cb in all {
             let data = cb.encode();
@@ -194,6 +263,11 @@ mod tests {
             "1:lang:",
             "1:s:vneid:+1",
             "1:l:\u{0}",
+            "1:st:a:q",
+            "1:st:a:week:s",
+            "1:st:a:q:z",
+            "1:ce:BASIC",
+            "1:ps:x:100",
         ] {
             assert_eq!(Callback::parse(bad), Err(BadCallback), "{bad:?}");
         }

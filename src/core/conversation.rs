@@ -4,8 +4,13 @@ use std::sync::Arc;
 
 use super::action::{Action, Attachment, Block, Button, Message, Phrase, Text};
 use super::callback::Callback;
+use super::directory::{Directory, Nobody};
 use super::outgoing::Outgoing;
-use super::state::{CompletedLesson, Completion, Lang, Learner, QuizAttempt, Session, Timestamp};
+use super::records::{AuditEntry, Certificate, Link, Staff};
+use super::state::{
+    CompletedLesson, Completion, Lang, Learner, LearnerId, QuizAttempt, Session, Timestamp,
+};
+use crate::area::AreaTree;
 use crate::lesson::{Lesson, LessonText, LessonTree, Topic};
 
 /// Longest text the core looks at; anything longer is cut before parsing.
@@ -47,6 +52,15 @@ pub struct Reply {
     pub completions: Vec<Completion>,
     /// Messages for others or for later, sent through the store's outbox.
     pub outbox: Vec<Outgoing>,
+    /// Roles granted (`Some`) or revoked (`None`).
+    pub staff: Vec<(LearnerId, Option<Staff>)>,
+    /// Deep-link codes made (invites, mentor links, groups).
+    pub links: Vec<Link>,
+    /// A single-use code this turn consumed: the store must refuse the whole
+    /// change if someone else used it first.
+    pub claim: Option<String>,
+    pub certificates: Vec<Certificate>,
+    pub audit: Vec<AuditEntry>,
 }
 
 impl Reply {
@@ -63,27 +77,55 @@ impl Reply {
 pub struct Core {
     lessons: Arc<LessonTree>,
     /// Languages offered, with each one's name in itself.
-    languages: Vec<(Lang, String)>,
+    pub(super) languages: Vec<(Lang, String)>,
+    pub(super) areas: Arc<AreaTree>,
+    /// Admins named in the configuration: they need no stored role.
+    pub(super) admins: Vec<LearnerId>,
 }
 
 impl Core {
     pub fn new(lessons: Arc<LessonTree>, languages: Vec<(Lang, String)>) -> Self {
-        Core { lessons, languages }
+        Core {
+            lessons,
+            languages,
+            areas: Arc::new(AreaTree::single("all", "—")),
+            admins: Vec::new(),
+        }
+    }
+
+    pub fn with_areas(mut self, areas: Arc<AreaTree>) -> Self {
+        self.areas = areas;
+        self
+    }
+
+    pub fn with_admins(mut self, admins: Vec<LearnerId>) -> Self {
+        self.admins = admins;
+        self
     }
 
     pub fn lessons(&self) -> &LessonTree {
         &self.lessons
     }
 
-    /// Handles one input, changing `learner` in place.
+    pub fn areas(&self) -> &AreaTree {
+        &self.areas
+    }
+
+    /// Handles one input in a private chat, knowing nobody else (tests and
+    /// the learner's own conversation).
     pub fn handle(&self, learner: &mut Learner, input: &Input, now: Timestamp) -> Reply {
-        learner.last_active = now;
-        let mut turn = Turn {
-            core: self,
-            learner,
+        let ctx = Context {
             now,
-            reply: Reply::default(),
+            directory: &Nobody,
+            random: 0,
         };
+        self.handle_with(learner, input, &ctx)
+    }
+
+    /// Handles one input in a private chat, changing `learner` in place.
+    pub fn handle_with(&self, learner: &mut Learner, input: &Input, ctx: &Context<'_>) -> Reply {
+        learner.last_active = ctx.now;
+        let mut turn = Turn::new(self, learner, ctx, Place::Private);
         match input {
             Input::Text(text) => turn.text(truncate(text, MAX_INPUT_BYTES)),
             Input::Button(data) => match Callback::parse(data) {
@@ -96,9 +138,29 @@ impl Core {
 }
 
 impl Core {
-    /// Input in a group chat: the answer is always a button that opens the
-    /// private chat (with the deep link if the input carried one), and no
-    /// learner state is read or changed.
+    /// Input in a group chat from `actor`. Staff push lesson cards here
+    /// (`/push` and its buttons); anything else gets a button that opens the
+    /// private chat, because lessons and quizzes are personal. The actor's
+    /// own learning state is never changed here.
+    pub fn handle_group(
+        &self,
+        actor: &mut Learner,
+        input: &Input,
+        chat: &str,
+        ctx: &Context<'_>,
+    ) -> Reply {
+        let place = Place::Group {
+            chat: chat.to_string(),
+        };
+        let mut turn = Turn::new(self, actor, ctx, place);
+        if turn.group_input(input) {
+            return turn.reply;
+        }
+        self.handle_in_group(input)
+    }
+
+    /// The answer to group input that is not a staff command: a button that
+    /// opens the private chat (with the deep link if the input carried one).
     pub fn handle_in_group(&self, input: &Input) -> Reply {
         let payload = match input {
             Input::Text(text) => {
@@ -128,7 +190,7 @@ impl Core {
     }
 
     /// The screen a `/start` payload (`l_<lesson>`, `t_<topic>`) opens.
-    fn deep_link(&self, payload: &str) -> Option<Callback> {
+    pub(super) fn deep_link(&self, payload: &str) -> Option<Callback> {
         if let Some(id) = payload.strip_prefix("l_") {
             return self
                 .lessons
@@ -153,24 +215,54 @@ fn truncate(text: &str, max: usize) -> &str {
     &text[..end]
 }
 
+/// What an input is handled with besides the learner: the time, what may be
+/// looked up about others, and fresh randomness for codes (the core has no
+/// random source of its own, so tests can fix it).
+pub struct Context<'a> {
+    pub now: Timestamp,
+    pub directory: &'a dyn Directory,
+    pub random: u64,
+}
+
 /// One input being handled.
-struct Turn<'a> {
-    core: &'a Core,
-    learner: &'a mut Learner,
-    now: Timestamp,
-    reply: Reply,
+pub(super) struct Turn<'a> {
+    pub(super) core: &'a Core,
+    pub(super) learner: &'a mut Learner,
+    pub(super) now: Timestamp,
+    pub(super) directory: &'a dyn Directory,
+    pub(super) random: u64,
+    /// Codes drawn so far this turn: each draw mixes it in.
+    pub(super) draws: u64,
+    /// Where the input was written (a group's id for group posts).
+    pub(super) place: Place,
+    pub(super) reply: Reply,
+}
+
+impl<'a> Turn<'a> {
+    fn new(core: &'a Core, learner: &'a mut Learner, ctx: &Context<'a>, place: Place) -> Self {
+        Turn {
+            core,
+            learner,
+            now: ctx.now,
+            directory: ctx.directory,
+            random: ctx.random,
+            draws: 0,
+            place,
+            reply: Reply::default(),
+        }
+    }
 }
 
 impl Turn<'_> {
-    fn send(&mut self, message: Message) {
+    pub(super) fn send(&mut self, message: Message) {
         self.reply.actions.push(Action::Send(message));
     }
 
-    fn lang(&self) -> Lang {
+    pub(super) fn lang(&self) -> Lang {
         self.learner.lang()
     }
 
-    fn text(&mut self, text: &str) {
+    pub(super) fn text(&mut self, text: &str) {
         let text = text.trim();
         if let Some(command) = text.strip_prefix('/') {
             let (name, args) = command
@@ -187,7 +279,7 @@ impl Turn<'_> {
         self.menu();
     }
 
-    fn command(&mut self, name: &str, args: &str) {
+    pub(super) fn command(&mut self, name: &str, args: &str) {
         if name == "start" {
             return self.start(args);
         }
@@ -199,6 +291,18 @@ impl Turn<'_> {
             "progress" => self.progress(),
             "lang" | "language" => self.choose_language(false),
             "help" => self.help(),
+            "summary" => self.overview(),
+            "area" => self.area_browse(None),
+            "whoami" => self.whoami(),
+            "grant" => self.grant(args),
+            "revoke" => self.revoke(args),
+            "invite" => self.invite(args),
+            "mentorlink" => self.mentor_link(),
+            "mentees" => self.mentees(),
+            "push" => self.push_in_private(),
+            "stats" => self.stats_command(args, false),
+            "export" => self.stats_command(args, true),
+            "verify" => self.verify(args),
             _ => {
                 let shown: String = name.chars().take(32).collect();
                 self.send(
@@ -210,12 +314,18 @@ impl Turn<'_> {
     }
 
     /// `/start [payload]`: payloads are deep links such as `l_vneid-what`.
-    fn start(&mut self, payload: &str) {
-        let target = self.core.deep_link(payload);
+    pub(super) fn start(&mut self, payload: &str) {
         if self.learner.lang.is_none() {
-            self.learner.pending_start = target.map(|cb| cb.encode());
+            // Kept as typed: invites and mentor links are handled once the
+            // learner can read the answer.
+            self.learner.pending_start =
+                (!payload.is_empty() && payload.len() <= 64).then(|| payload.to_string());
             return self.choose_language(true);
         }
+        if self.special_link(payload) {
+            return;
+        }
+        let target = self.core.deep_link(payload);
         match target {
             Some(callback) => self.callback(callback),
             None => {
@@ -226,7 +336,7 @@ impl Turn<'_> {
         }
     }
 
-    fn callback(&mut self, callback: Callback) {
+    pub(super) fn callback(&mut self, callback: Callback) {
         if self.learner.lang.is_none() && !matches!(callback, Callback::SetLang(_)) {
             return self.choose_language(true);
         }
@@ -246,10 +356,19 @@ impl Turn<'_> {
             Callback::Question(id, question) => self.question(&id, question),
             Callback::Answer(id, question, option) => self.answer(&id, question, option),
             Callback::Summary(id) => self.summary(&id),
+            Callback::Overview => self.overview(),
+            Callback::Certificate(topic) => self.resend_certificate(&topic),
+            Callback::AreaBrowse(area) => self.area_browse(Some(&area)),
+            Callback::AreaSet(area) => self.area_set(&area),
+            Callback::AreaSkip => self.area_skip(),
+            Callback::Stats(area, period, view) => self.stats(&area, period, view),
+            Callback::PushTopic(_) | Callback::PushLesson(_) | Callback::PushAt(..) => {
+                self.push_in_private()
+            }
         }
     }
 
-    fn choose_language(&mut self, greet: bool) {
+    pub(super) fn choose_language(&mut self, greet: bool) {
         let mut message = Message::default();
         if greet {
             message = message.para(Text::new("greeting"));
@@ -264,17 +383,19 @@ impl Turn<'_> {
         self.send(message);
     }
 
-    fn set_language(&mut self, lang: Lang) {
+    pub(super) fn set_language(&mut self, lang: Lang) {
         if !self.core.languages.iter().any(|(l, _)| *l == lang) {
             return self.stale_button();
         }
         let first_time = self.learner.lang.is_none();
         self.learner.lang = Some(lang);
-        if let Some(pending) = self.learner.pending_start.take()
-            && let Ok(target) = Callback::parse(&pending)
-        {
+        if let Some(pending) = self.learner.pending_start.take() {
             self.learner.session = Session::Menu;
-            return self.callback(target);
+            // Older records kept the encoded button rather than the payload.
+            return match Callback::parse(&pending) {
+                Ok(target) => self.callback(target),
+                Err(_) => self.start(&pending),
+            };
         }
         if first_time {
             self.learner.session = Session::Menu;
@@ -287,7 +408,7 @@ impl Turn<'_> {
 
     /// Where "continue" takes the learner: the screen they were on, or the
     /// unfinished lesson they touched last.
-    fn resume_target(&self) -> Option<Callback> {
+    pub(super) fn resume_target(&self) -> Option<Callback> {
         let lessons = self.core.lessons();
         match &self.learner.session {
             // The tree may have changed since: clamp into the lesson as it is now.
@@ -321,7 +442,7 @@ impl Turn<'_> {
             .map(|(id, _)| Callback::Lesson(id.clone()))
     }
 
-    fn resume_lesson_title(&self, target: &Callback) -> Option<String> {
+    pub(super) fn resume_lesson_title(&self, target: &Callback) -> Option<String> {
         let id = match target {
             Callback::Step(id, _) | Callback::Question(id, _) | Callback::Lesson(id) => id,
             _ => return None,
@@ -330,7 +451,7 @@ impl Turn<'_> {
         Some(lesson.text.get(&self.lang()).title.clone())
     }
 
-    fn menu(&mut self) {
+    pub(super) fn menu(&mut self) {
         let lang = self.lang();
         let mut message = Message::default()
             .heading(Text::new("menu-title"))
@@ -360,7 +481,7 @@ impl Turn<'_> {
     }
 
     /// (lessons completed, lessons in the topic)
-    fn topic_counts(&self, topic: &Topic) -> (usize, usize) {
+    pub(super) fn topic_counts(&self, topic: &Topic) -> (usize, usize) {
         let done = topic
             .lessons
             .iter()
@@ -369,14 +490,14 @@ impl Turn<'_> {
         (done, topic.lessons.len())
     }
 
-    fn topic_started(&self, topic: &Topic) -> bool {
+    pub(super) fn topic_started(&self, topic: &Topic) -> bool {
         topic
             .lessons
             .iter()
             .any(|l| self.learner.progress.contains_key(l))
     }
 
-    fn topic(&mut self, id: &str) {
+    pub(super) fn topic(&mut self, id: &str) {
         let Some(topic) = self.core.lessons().topic(id) else {
             return self.missing();
         };
@@ -416,7 +537,7 @@ impl Turn<'_> {
         self.send(message);
     }
 
-    fn open_lesson(&mut self, id: &str) {
+    pub(super) fn open_lesson(&mut self, id: &str) {
         let Some(lesson) = self.core.lessons().lesson(id) else {
             return self.missing();
         };
@@ -427,7 +548,7 @@ impl Turn<'_> {
         self.step(id, step);
     }
 
-    fn step(&mut self, id: &str, step: usize) {
+    pub(super) fn step(&mut self, id: &str, step: usize) {
         let Some(lesson) = self.core.lessons().lesson(id) else {
             return self.missing();
         };
@@ -441,6 +562,7 @@ impl Turn<'_> {
         let progress = self.learner.progress.entry(id.to_string()).or_default();
         progress.step = step;
         progress.updated = self.now;
+        self.learner.started.get_or_insert(self.now);
 
         let text = lesson.text.get(&self.lang());
         let content = &text.steps[step];
@@ -486,7 +608,7 @@ impl Turn<'_> {
 
     /// Shows a quiz question. Question 0 starts (or restarts) the quiz; later
     /// questions only while the learner is at them, so old buttons cannot skip.
-    fn question(&mut self, id: &str, question: usize) {
+    pub(super) fn question(&mut self, id: &str, question: usize) {
         let Some(lesson) = self.core.lessons().lesson(id) else {
             return self.missing();
         };
@@ -535,7 +657,7 @@ impl Turn<'_> {
         self.send(message);
     }
 
-    fn touch(&mut self, id: &str) {
+    pub(super) fn touch(&mut self, id: &str) {
         self.learner
             .progress
             .entry(id.to_string())
@@ -543,7 +665,7 @@ impl Turn<'_> {
             .updated = self.now;
     }
 
-    fn answer(&mut self, id: &str, question: usize, option: usize) {
+    pub(super) fn answer(&mut self, id: &str, question: usize, option: usize) {
         let Some(lesson) = self.core.lessons().lesson(id) else {
             return self.missing();
         };
@@ -618,7 +740,7 @@ impl Turn<'_> {
         self.complete(lesson, score);
     }
 
-    fn complete(&mut self, lesson: &Lesson, score: usize) {
+    pub(super) fn complete(&mut self, lesson: &Lesson, score: usize) {
         let total = lesson.question_count();
         let topic = self.core.lessons().topic(&lesson.topic);
         let topic_was_done = topic.is_some_and(|t| self.topic_counts(t).0 == t.lessons.len());
@@ -673,12 +795,17 @@ impl Turn<'_> {
             && !topic_was_done
             && self.topic_counts(topic).0 == topic.lessons.len()
         {
+            let basic = self.certify(topic);
             self.summary(&topic.id);
+            if basic {
+                self.send_certificate(super::records::BASIC);
+            }
         }
+        self.offer_area_once();
     }
 
     /// The completion summary of a finished topic.
-    fn summary(&mut self, id: &str) {
+    pub(super) fn summary(&mut self, id: &str) {
         let lessons = self.core.lessons();
         let Some(topic) = lessons.topic(id) else {
             return self.missing();
@@ -710,17 +837,20 @@ impl Turn<'_> {
                     .arg("total", completed.total),
             );
         }
-        message = message
-            .para(
-                Text::new("summary-total")
-                    .arg("score", score)
-                    .arg("total", total),
-            )
-            .row(vec![Button::new(Text::new("button-menu"), Callback::Menu)]);
+        message = message.para(
+            Text::new("summary-total")
+                .arg("score", score)
+                .arg("total", total),
+        );
+        if let Some(spec) = self.certificate_spec(id) {
+            message = message.para(Text::new("certificate-code").arg("code", spec.code.clone()));
+            message.attachment = Some(Attachment::Certificate(spec));
+        }
+        message = message.row(vec![Button::new(Text::new("button-menu"), Callback::Menu)]);
         self.send(message);
     }
 
-    fn progress(&mut self) {
+    pub(super) fn progress(&mut self) {
         let lang = self.lang();
         let mut message = Message::default().heading(Text::new("progress-title"));
         for topic in self.core.lessons().topics() {
@@ -742,11 +872,21 @@ impl Turn<'_> {
                 Callback::Resume,
             )]);
         }
+        message = message.row(vec![Button::new(
+            Text::new("button-overview"),
+            Callback::Overview,
+        )]);
+        if self.core.areas.len() > 1 {
+            message = message.row(vec![Button::new(
+                Text::new("button-area"),
+                Callback::AreaBrowse(self.core.areas.root().id.clone()),
+            )]);
+        }
         message = message.row(vec![Button::new(Text::new("button-menu"), Callback::Menu)]);
         self.send(message);
     }
 
-    fn help(&mut self) {
+    pub(super) fn help(&mut self) {
         let message = Message::default()
             .heading(Text::new("help-title"))
             .para(Text::new("help-text"))
@@ -759,7 +899,7 @@ impl Turn<'_> {
     }
 
     /// A button that is malformed, forged or no longer fits where the learner is.
-    fn stale_button(&mut self) {
+    pub(super) fn stale_button(&mut self) {
         if self.learner.lang.is_none() {
             return self.choose_language(true);
         }
@@ -768,7 +908,7 @@ impl Turn<'_> {
     }
 
     /// A lesson or topic id that is not in the tree (any more).
-    fn missing(&mut self) {
+    pub(super) fn missing(&mut self) {
         let lessons = self.core.lessons();
         let gone = match &self.learner.session {
             Session::Reading { lesson, .. } | Session::Answering { lesson, .. } => {

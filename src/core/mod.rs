@@ -7,16 +7,32 @@
 //! translate to and from its types, the store persists them.
 
 mod action;
+mod area_choice;
 mod callback;
+mod certify;
 mod conversation;
+mod directory;
+mod figures;
 mod outgoing;
+mod push;
+mod records;
+mod staff;
 mod state;
+pub mod stats;
 
-pub use action::{Action, Arg, Attachment, Block, Button, Document, Message, Phrase, Target, Text};
+pub use action::{
+    Action, Arg, Attachment, Block, Button, CertificateSpec, ChartBar, ChartSpec, Document,
+    Message, Phrase, Target, Text,
+};
 pub use callback::{BadCallback, Callback};
-pub use conversation::{Core, Input, Place, Reply};
+pub use conversation::{Context, Core, Input, Place, Reply};
+pub use directory::{Directory, Nobody, Unavailable};
 pub use outgoing::{Outgoing, Queued, QueuedId, Recipient};
+pub use records::{
+    AuditAction, AuditEntry, BASIC, Certificate, CertifiedLesson, Link, LinkKind, Role, Staff,
+    code_from, normalise_code,
+};
 pub use state::{
-    CompletedLesson, Completion, Lang, Learner, LearnerId, LessonProgress, QuizAttempt, Session,
-    Timestamp,
+    CertificateStamp, CompletedLesson, Completion, Lang, Learner, LearnerId, LessonProgress,
+    Mentor, QuizAttempt, Session, Timestamp,
 };

@@ -109,6 +109,40 @@ pub struct Learner {
     /// Progress per lesson id.
     #[serde(default)]
     pub progress: BTreeMap<String, LessonProgress>,
+    /// When the learner opened their first lesson (counted as "started").
+    #[serde(default)]
+    pub started: Option<Timestamp>,
+    /// The area the learner says they live in; `None` until they pick one.
+    #[serde(default)]
+    pub area: Option<String>,
+    /// Whether the bot has offered the area choice (it asks once, unprompted).
+    #[serde(default)]
+    pub area_asked: bool,
+    /// The volunteer who mentors this learner (from their mentor link).
+    #[serde(default)]
+    pub mentor: Option<Mentor>,
+    /// The group card the learner first came in through, by group code.
+    #[serde(default)]
+    pub via_group: Option<String>,
+    /// Certificates earned, by topic id (`BASIC` for the overall one).
+    #[serde(default)]
+    pub certificates: BTreeMap<String, CertificateStamp>,
+}
+
+/// Who mentors a learner, and where to tell them about the learner's progress.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Mentor {
+    pub id: LearnerId,
+    pub channel: String,
+    pub lang: Lang,
+}
+
+/// A certificate as the learner's record remembers it; the full record is
+/// kept by the store under its code.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct CertificateStamp {
+    pub code: String,
+    pub at: Timestamp,
 }
 
 impl Learner {
@@ -123,6 +157,12 @@ impl Learner {
             session: Session::ChoosingLanguage,
             pending_start: None,
             progress: BTreeMap::new(),
+            started: None,
+            area: None,
+            area_asked: false,
+            mentor: None,
+            via_group: None,
+            certificates: BTreeMap::new(),
         }
     }
 

@@ -1,13 +1,14 @@
 //! A store in memory: for tests, benchmarks and trying things out. Same
 //! contract as the sled store, checked by the same conformance suite.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet};
 use std::sync::Mutex;
 
 use super::{Change, Store, StoreError};
+use crate::core::stats::{CounterKey, Quarter};
 use crate::core::{
-    Completion, Learner, LearnerId, LessonProgress, Outgoing, Queued, QueuedId, QuizAttempt,
-    Timestamp,
+    AuditEntry, Certificate, Completion, Learner, LearnerId, LessonProgress, Link, Outgoing,
+    Queued, QueuedId, QuizAttempt, Staff, Timestamp,
 };
 
 #[derive(Debug, Default)]
@@ -24,6 +25,12 @@ struct Inner {
     channel: BTreeMap<String, String>,
     outbox: BTreeMap<QueuedId, Outgoing>,
     next_seq: u64,
+    staff: BTreeMap<LearnerId, Staff>,
+    links: BTreeMap<String, Link>,
+    certificates: BTreeMap<String, Certificate>,
+    audit: Vec<AuditEntry>,
+    counters: BTreeMap<CounterKey, i64>,
+    mentees: BTreeSet<(LearnerId, LearnerId)>,
 }
 
 impl MemoryStore {
@@ -57,6 +64,14 @@ impl Store for MemoryStore {
 
     fn commit(&self, change: &Change<'_>) -> Result<(), StoreError> {
         let mut inner = self.lock();
+        if let Some(code) = change.claim {
+            let used = inner.links.get(code).is_none_or(|l| l.used_by.is_some());
+            if used {
+                return Err(StoreError::Conflict {
+                    code: code.to_string(),
+                });
+            }
+        }
         let id = change.learner.id.clone();
         let mut learner = change.learner.clone();
         // Progress lives in its own map, as a server database would keep it.
@@ -77,6 +92,30 @@ impl Store for MemoryStore {
                 seq: inner.next_seq,
             };
             inner.outbox.insert(id, item.clone());
+        }
+        for (who, staff) in change.staff {
+            match staff {
+                Some(staff) => inner.staff.insert(who.clone(), staff.clone()),
+                None => inner.staff.remove(who),
+            };
+        }
+        for link in change.links {
+            inner.links.insert(link.code.clone(), link.clone());
+        }
+        for cert in change.certificates {
+            inner.certificates.insert(cert.code.clone(), cert.clone());
+        }
+        inner.audit.extend_from_slice(change.audit);
+        for (key, delta) in change.counters {
+            *inner.counters.entry(key.clone()).or_default() += delta;
+        }
+        if let Some(before) = change.mentor_before {
+            if let Some(old) = before {
+                inner.mentees.remove(&(old.clone(), id.clone()));
+            }
+            if let Some(new) = &change.learner.mentor {
+                inner.mentees.insert((new.id.clone(), id.clone()));
+            }
         }
         Ok(())
     }
@@ -114,6 +153,51 @@ impl Store for MemoryStore {
             .channel
             .insert(key.to_string(), value.to_string());
         Ok(())
+    }
+
+    fn staff(&self, id: &LearnerId) -> Result<Option<Staff>, StoreError> {
+        Ok(self.lock().staff.get(id).cloned())
+    }
+
+    fn link(&self, code: &str) -> Result<Option<Link>, StoreError> {
+        Ok(self.lock().links.get(code).cloned())
+    }
+
+    fn mentees(&self, mentor: &LearnerId) -> Result<Vec<Learner>, StoreError> {
+        let ids: Vec<LearnerId> = self
+            .lock()
+            .mentees
+            .iter()
+            .filter(|(m, _)| m == mentor)
+            .map(|(_, l)| l.clone())
+            .collect();
+        let mut out = Vec::new();
+        for id in ids {
+            out.extend(self.load(&id)?);
+        }
+        Ok(out)
+    }
+
+    fn counts(
+        &self,
+        scope: &str,
+        (from, to): (Quarter, Quarter),
+    ) -> Result<BTreeMap<String, u64>, StoreError> {
+        let mut out: BTreeMap<String, u64> = BTreeMap::new();
+        for (key, value) in &self.lock().counters {
+            if key.scope == scope && (from..=to).contains(&key.quarter) && *value > 0 {
+                *out.entry(key.metric.clone()).or_default() += *value as u64;
+            }
+        }
+        Ok(out)
+    }
+
+    fn certificate(&self, code: &str) -> Result<Option<Certificate>, StoreError> {
+        Ok(self.lock().certificates.get(code).cloned())
+    }
+
+    fn audit_log(&self) -> Result<Vec<AuditEntry>, StoreError> {
+        Ok(self.lock().audit.clone())
     }
 
     fn outbox_due(

@@ -7,14 +7,16 @@
 mod memory;
 mod sled_store;
 
+use std::collections::BTreeMap;
 use std::path::PathBuf;
 
 pub use memory::MemoryStore;
 pub use sled_store::SledStore;
 
+use crate::core::stats::{CounterKey, Quarter};
 use crate::core::{
-    Completion, Learner, LearnerId, LessonProgress, Outgoing, Queued, QueuedId, QuizAttempt,
-    Timestamp,
+    AuditEntry, Certificate, Completion, Directory, Learner, LearnerId, LessonProgress, Link,
+    Outgoing, Queued, QueuedId, QuizAttempt, Staff, Timestamp, Unavailable,
 };
 
 /// Everything one handled event changes, written together.
@@ -29,6 +31,20 @@ pub struct Change<'a> {
     pub completions: &'a [Completion],
     /// Messages to send later through the outbox.
     pub outbox: &'a [Outgoing],
+    /// Roles granted (`Some`) or revoked (`None`).
+    pub staff: &'a [(LearnerId, Option<Staff>)],
+    /// Deep-link codes, new or updated.
+    pub links: &'a [Link],
+    /// A single-use code consumed by this change: if the stored link is
+    /// already used, the whole change is refused with `Conflict`.
+    pub claim: Option<&'a str>,
+    pub certificates: &'a [Certificate],
+    pub audit: &'a [AuditEntry],
+    /// Counter changes; applied atomically with the rest.
+    pub counters: &'a [(CounterKey, i64)],
+    /// The learner's mentor before the change, when it changed (for the
+    /// mentor → mentees index).
+    pub mentor_before: Option<Option<&'a LearnerId>>,
 }
 
 impl<'a> Change<'a> {
@@ -41,6 +57,13 @@ impl<'a> Change<'a> {
             attempts: &[],
             completions: &[],
             outbox: &[],
+            staff: &[],
+            links: &[],
+            claim: None,
+            certificates: &[],
+            audit: &[],
+            counters: &[],
+            mentor_before: None,
         }
     }
 }
@@ -70,6 +93,20 @@ pub trait Store: Send + Sync {
 
     /// Stores a channel value; durable when this returns.
     fn channel_put(&self, key: &str, value: &str) -> Result<(), StoreError>;
+
+    fn staff(&self, id: &LearnerId) -> Result<Option<Staff>, StoreError>;
+    fn link(&self, code: &str) -> Result<Option<Link>, StoreError>;
+    /// The learners whose mentor is `mentor`.
+    fn mentees(&self, mentor: &LearnerId) -> Result<Vec<Learner>, StoreError>;
+    /// Counter totals of `scope` over quarters `from..=to`, by metric key.
+    fn counts(
+        &self,
+        scope: &str,
+        quarters: (Quarter, Quarter),
+    ) -> Result<BTreeMap<String, u64>, StoreError>;
+    fn certificate(&self, code: &str) -> Result<Option<Certificate>, StoreError>;
+    /// Every role change, invite and export, oldest first.
+    fn audit_log(&self) -> Result<Vec<AuditEntry>, StoreError>;
 
     /// Up to `limit` outbox messages of `channel` due at `now`, oldest due
     /// first. They stay in the outbox until removed.
@@ -104,6 +141,41 @@ pub enum StoreError {
     Io(String),
     #[error("stored record {key} cannot be read: {reason}")]
     Corrupt { key: String, reason: String },
+    #[error("the code {code} was used by someone else first")]
+    Conflict { code: String },
+}
+
+/// The store seen as the core's read-only `Directory`.
+pub struct StoreDirectory<'a>(pub &'a dyn Store);
+
+fn unavailable(e: StoreError) -> Unavailable {
+    tracing::error!(error = %e, "store lookup failed");
+    Unavailable(e.to_string())
+}
+
+impl Directory for StoreDirectory<'_> {
+    fn staff(&self, id: &LearnerId) -> Result<Option<Staff>, Unavailable> {
+        self.0.staff(id).map_err(unavailable)
+    }
+    fn learner(&self, id: &LearnerId) -> Result<Option<Learner>, Unavailable> {
+        self.0.load(id).map_err(unavailable)
+    }
+    fn link(&self, code: &str) -> Result<Option<Link>, Unavailable> {
+        self.0.link(code).map_err(unavailable)
+    }
+    fn mentees(&self, mentor: &LearnerId) -> Result<Vec<Learner>, Unavailable> {
+        self.0.mentees(mentor).map_err(unavailable)
+    }
+    fn counts(
+        &self,
+        scope: &str,
+        quarters: (Quarter, Quarter),
+    ) -> Result<BTreeMap<String, u64>, Unavailable> {
+        self.0.counts(scope, quarters).map_err(unavailable)
+    }
+    fn certificate(&self, code: &str) -> Result<Option<Certificate>, Unavailable> {
+        self.0.certificate(code).map_err(unavailable)
+    }
 }
 
 #[cfg(test)]

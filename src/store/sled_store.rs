@@ -13,16 +13,27 @@
 //!   send-after time as a big-endian, sign-flipped integer, so a scan from the
 //!   start of a channel's range meets the messages due first
 //!
+//! - `R\0<learner>` a staff role, JSON
+//! - `I\0<code>` a deep-link code (invite, mentor link, group), JSON
+//! - `M\0<mentor>\0<learner>` the mentor → mentees index, empty value
+//! - `T\0<code>` a certificate, JSON
+//! - `A\0<seq>` the audit log, JSON
+//! - `S\0<scope>\0<quarter>\0<metric>` a counter, big-endian i64; the
+//!   quarter is a big-endian u32 so a period is one range read
+//!
 //! `<seq>` is a big-endian id from sled, so keys sort in time order.
 
+use std::collections::BTreeMap;
 use std::path::Path;
 
 use serde::Serialize;
 use serde::de::DeserializeOwned;
 
 use super::{Change, Store, StoreError};
+use crate::core::stats::{CounterKey, Quarter};
 use crate::core::{
-    Completion, Learner, LearnerId, Outgoing, Queued, QueuedId, QuizAttempt, Timestamp,
+    AuditEntry, Certificate, Completion, Learner, LearnerId, Link, Outgoing, Queued, QueuedId,
+    QuizAttempt, Staff, Timestamp,
 };
 
 const SCHEMA_KEY: &[u8] = b"schema";
@@ -31,6 +42,9 @@ const SCHEMA_VERSION: u32 = 1;
 pub struct SledStore {
     db: sled::Db,
     records: sled::Tree,
+    /// Whether a completion is flushed before `commit` returns. Only bulk
+    /// imports (and benchmark set-up) turn this off.
+    durable: bool,
 }
 
 impl SledStore {
@@ -40,7 +54,11 @@ impl SledStore {
             .open()
             .map_err(|e| open_error(path, e))?;
         let records = db.open_tree("records").map_err(io)?;
-        let store = SledStore { db, records };
+        let store = SledStore {
+            db,
+            records,
+            durable: true,
+        };
         store.check_schema(path)?;
         Ok(store)
     }
@@ -71,6 +89,37 @@ impl SledStore {
                 decode(&key, &value)
             })
             .collect()
+    }
+
+    /// Turns the per-completion flush off (bulk imports): call `flush` at
+    /// the end.
+    pub fn set_durable(&mut self, durable: bool) {
+        self.durable = durable;
+    }
+
+    fn get_json<T: DeserializeOwned>(&self, k: &[u8]) -> Result<Option<T>, StoreError> {
+        match self.records.get(k).map_err(io)? {
+            Some(v) => decode(k, &v).map(Some),
+            None => Ok(None),
+        }
+    }
+
+    /// Marks a single-use code as used, if nobody did first.
+    fn claim(&self, code: &str, links: &[Link]) -> Result<(), StoreError> {
+        let conflict = || StoreError::Conflict {
+            code: code.to_string(),
+        };
+        let k = key(&[b"I", code.as_bytes()]);
+        let current = self.records.get(&k).map_err(io)?.ok_or_else(conflict)?;
+        let link: Link = decode(&k, &current)?;
+        if link.used_by.is_some() {
+            return Err(conflict());
+        }
+        let used = links.iter().find(|l| l.code == code).ok_or_else(conflict)?;
+        self.records
+            .compare_and_swap(&k, Some(current), Some(encode(used)))
+            .map_err(io)?
+            .map_err(|_| conflict())
     }
 
     fn next_seq(&self) -> Result<[u8; 8], StoreError> {
@@ -124,12 +173,15 @@ impl Store for SledStore {
     fn commit(&self, change: &Change<'_>) -> Result<(), StoreError> {
         let id = change.learner.id.as_str().as_bytes();
         let learner = key(&[b"L", id]);
-        if change.attempts.is_empty() && change.completions.is_empty() && change.outbox.is_empty() {
+        if is_plain(change) {
             // The common case, a step or a menu: one write, no batch needed.
             self.records
                 .insert(learner, encode(change.learner))
                 .map_err(io)?;
             return Ok(());
+        }
+        if let Some(code) = change.claim {
+            self.claim(code, change.links)?;
         }
         let mut batch = sled::Batch::default();
         batch.insert(learner, encode(change.learner));
@@ -144,15 +196,48 @@ impl Store for SledStore {
         }
         for item in change.outbox {
             let seq = self.db.generate_id().map_err(io)?;
-            let id = QueuedId {
+            let qid = QueuedId {
                 channel: item.channel.clone(),
                 due: item.not_before,
                 seq,
             };
-            batch.insert(outbox_key(&id), encode(item));
+            batch.insert(outbox_key(&qid), encode(item));
         }
-        self.records.apply_batch(batch).map_err(io)?;
-        if !change.completions.is_empty() || !change.outbox.is_empty() {
+        for (who, staff) in change.staff {
+            let k = key(&[b"R", who.as_str().as_bytes()]);
+            match staff {
+                Some(staff) => batch.insert(k, encode(staff)),
+                None => batch.remove(k),
+            }
+        }
+        for link in change.links {
+            batch.insert(key(&[b"I", link.code.as_bytes()]), encode(link));
+        }
+        for cert in change.certificates {
+            batch.insert(key(&[b"T", cert.code.as_bytes()]), encode(cert));
+        }
+        for entry in change.audit {
+            batch.insert(key(&[b"A", &self.next_seq()?]), encode(entry));
+        }
+        if let Some(before) = change.mentor_before {
+            if let Some(old) = before {
+                batch.remove(key(&[b"M", old.as_str().as_bytes(), id]));
+            }
+            if let Some(new) = &change.learner.mentor {
+                batch.insert(key(&[b"M", new.id.as_str().as_bytes(), id]), &[][..]);
+            }
+        }
+        if change.counters.is_empty() {
+            self.records.apply_batch(batch).map_err(io)?;
+        } else {
+            self.apply_with_counters(&batch, change.counters)?;
+        }
+        let must_flush = !change.completions.is_empty()
+            || !change.outbox.is_empty()
+            || !change.staff.is_empty()
+            || !change.certificates.is_empty()
+            || change.claim.is_some();
+        if must_flush && self.durable {
             self.db.flush().map_err(io)?;
         }
         Ok(())
@@ -190,6 +275,70 @@ impl Store for SledStore {
         self.flush()
     }
 
+    fn staff(&self, id: &LearnerId) -> Result<Option<Staff>, StoreError> {
+        self.get_json(&key(&[b"R", id.as_str().as_bytes()]))
+    }
+
+    fn link(&self, code: &str) -> Result<Option<Link>, StoreError> {
+        self.get_json(&key(&[b"I", code.as_bytes()]))
+    }
+
+    fn mentees(&self, mentor: &LearnerId) -> Result<Vec<Learner>, StoreError> {
+        let prefix = key(&[b"M", mentor.as_str().as_bytes(), b""]);
+        let mut out = Vec::new();
+        for entry in self.records.scan_prefix(&prefix) {
+            let (k, _) = entry.map_err(io)?;
+            let learner = String::from_utf8_lossy(&k[prefix.len()..]).into_owned();
+            if let Some(id) = LearnerId::new(learner)
+                && let Some(found) = self.load(&id)?
+            {
+                out.push(found);
+            }
+        }
+        Ok(out)
+    }
+
+    fn counts(
+        &self,
+        scope: &str,
+        (from, to): (Quarter, Quarter),
+    ) -> Result<BTreeMap<String, u64>, StoreError> {
+        let prefix = key(&[b"S", scope.as_bytes(), b""]);
+        let mut start = prefix.clone();
+        start.extend_from_slice(&from.to_be_bytes());
+        let mut out: BTreeMap<String, u64> = BTreeMap::new();
+        for entry in self.records.range(start..) {
+            let (k, v) = entry.map_err(io)?;
+            if !k.starts_with(&prefix) {
+                break;
+            }
+            let rest = &k[prefix.len()..];
+            let Some(quarter) = rest
+                .get(..4)
+                .map(|b| u32::from_be_bytes(b.try_into().expect("4")))
+            else {
+                continue;
+            };
+            if quarter > to {
+                break;
+            }
+            let metric = String::from_utf8_lossy(rest.get(5..).unwrap_or_default()).into_owned();
+            let value = counter_value(&v);
+            if value > 0 {
+                *out.entry(metric).or_default() += value as u64;
+            }
+        }
+        Ok(out)
+    }
+
+    fn certificate(&self, code: &str) -> Result<Option<Certificate>, StoreError> {
+        self.get_json(&key(&[b"T", code.as_bytes()]))
+    }
+
+    fn audit_log(&self) -> Result<Vec<AuditEntry>, StoreError> {
+        self.scan(&key(&[b"A", b""]))
+    }
+
     fn outbox_due(
         &self,
         channel: &str,
@@ -224,6 +373,57 @@ impl Store for SledStore {
 
     fn flush(&self) -> Result<(), StoreError> {
         self.db.flush().map(|_| ()).map_err(io)
+    }
+}
+
+/// Whether a change only rewrites the learner.
+fn is_plain(change: &Change<'_>) -> bool {
+    change.attempts.is_empty()
+        && change.completions.is_empty()
+        && change.outbox.is_empty()
+        && change.staff.is_empty()
+        && change.links.is_empty()
+        && change.claim.is_none()
+        && change.certificates.is_empty()
+        && change.audit.is_empty()
+        && change.counters.is_empty()
+        && change.mentor_before.is_none()
+}
+
+fn counter_key(k: &CounterKey) -> Vec<u8> {
+    key(&[
+        b"S",
+        k.scope.as_bytes(),
+        &k.quarter.to_be_bytes(),
+        k.metric.as_bytes(),
+    ])
+}
+
+fn counter_value(bytes: &[u8]) -> i64 {
+    bytes.try_into().map(i64::from_be_bytes).unwrap_or_default()
+}
+
+impl SledStore {
+    /// The batch and the counter changes in one transaction: figures never
+    /// disagree with the records, even after a crash, and concurrent
+    /// increments of one counter are serialised by sled (it retries).
+    fn apply_with_counters(
+        &self,
+        batch: &sled::Batch,
+        counters: &[(CounterKey, i64)],
+    ) -> Result<(), StoreError> {
+        let keys: Vec<(Vec<u8>, i64)> =
+            counters.iter().map(|(k, d)| (counter_key(k), *d)).collect();
+        self.records
+            .transaction(|tx| {
+                for (k, delta) in &keys {
+                    let now = tx.get(k)?.map_or(0, |v| counter_value(&v)) + delta;
+                    tx.insert(k.as_slice(), &now.to_be_bytes()[..])?;
+                }
+                tx.apply_batch(batch)?;
+                Ok::<(), sled::transaction::ConflictableTransactionError<()>>(())
+            })
+            .map_err(|e| StoreError::Io(format!("{e:?}")))
     }
 }
 
