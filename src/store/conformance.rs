@@ -1,9 +1,11 @@
 //! The behaviour every `Store` must have, run against each implementation.
 
-use super::{Change, Store};
+use super::{Change, Store, StoreError};
+use crate::core::stats::CounterKey;
 use crate::core::{
-    CompletedLesson, Completion, Lang, Learner, LearnerId, LessonProgress, Message, Outgoing,
-    QuizAttempt, Recipient, Session, Text,
+    AuditAction, AuditEntry, Certificate, CompletedLesson, Completion, Lang, Learner, LearnerId,
+    LessonProgress, Link, LinkKind, Mentor, Message, Outgoing, QuizAttempt, Recipient, Role,
+    Session, Staff, Text,
 };
 
 fn id(s: &str) -> LearnerId {
@@ -159,6 +161,183 @@ pub(crate) fn run(store: &dyn Store) {
     store.flush().unwrap();
 
     outbox(store);
+    staff_links_and_certificates(store);
+    counters_and_mentees(store);
+}
+
+fn staff_links_and_certificates(store: &dyn Store) {
+    let admin = Learner::new(id("tg:1"), "telegram", "Admin", 1);
+    let vol = id("tg:2");
+    let staff = Staff {
+        role: Role::Volunteer,
+        area: "ward".into(),
+        since: 5,
+        granted_by: admin.id.clone(),
+        mentor_code: None,
+        groups: vec![],
+    };
+    let invite = Link {
+        code: "AAAA-BBBB-CCCC".into(),
+        kind: LinkKind::Invite {
+            role: Role::Volunteer,
+            area: "ward".into(),
+        },
+        created_by: admin.id.clone(),
+        created: 5,
+        expires: Some(100),
+        used_by: None,
+    };
+    let cert = Certificate {
+        code: "K7QM-2XPD-9ARC".into(),
+        learner: vol.clone(),
+        name: "Hai".into(),
+        topic: "safety".into(),
+        at: 9,
+        lessons: vec![],
+    };
+    let audit = AuditEntry {
+        at: 5,
+        actor: admin.id.clone(),
+        action: AuditAction::Grant {
+            to: vol.clone(),
+            role: Role::Volunteer,
+            area: "ward".into(),
+        },
+    };
+    store
+        .commit(&Change {
+            staff: &[(vol.clone(), Some(staff.clone()))],
+            links: std::slice::from_ref(&invite),
+            certificates: std::slice::from_ref(&cert),
+            audit: std::slice::from_ref(&audit),
+            ..Change::of(&admin)
+        })
+        .unwrap();
+    assert_eq!(store.staff(&vol).unwrap(), Some(staff));
+    assert_eq!(store.staff(&admin.id).unwrap(), None);
+    assert_eq!(store.link(&invite.code).unwrap(), Some(invite.clone()));
+    assert_eq!(store.link("NOPE").unwrap(), None);
+    assert_eq!(store.certificate(&cert.code).unwrap(), Some(cert));
+    assert_eq!(store.certificate("K7QM").unwrap(), None);
+    assert_eq!(store.audit_log().unwrap(), vec![audit]);
+
+    // A single-use code is claimed once; the second claim changes nothing.
+    let mut used = invite.clone();
+    used.used_by = Some(id("tg:3"));
+    let first = Learner::new(id("tg:3"), "telegram", "Ba", 6);
+    store
+        .commit(&Change {
+            claim: Some(&invite.code),
+            links: std::slice::from_ref(&used),
+            ..Change::of(&first)
+        })
+        .unwrap();
+    let mut again = invite.clone();
+    again.used_by = Some(id("tg:4"));
+    let second = Learner::new(id("tg:4"), "telegram", "Bốn", 7);
+    let err = store
+        .commit(&Change {
+            claim: Some(&invite.code),
+            links: std::slice::from_ref(&again),
+            ..Change::of(&second)
+        })
+        .unwrap_err();
+    assert!(matches!(err, StoreError::Conflict { .. }), "{err}");
+    assert_eq!(
+        store.load(&second.id).unwrap(),
+        None,
+        "nothing of a refused change is kept"
+    );
+    assert_eq!(store.link(&invite.code).unwrap(), Some(used));
+    let err = store
+        .commit(&Change {
+            claim: Some("NO-SUCH-CODE"),
+            ..Change::of(&second)
+        })
+        .unwrap_err();
+    assert!(matches!(err, StoreError::Conflict { .. }), "{err}");
+
+    // Revoking removes the role.
+    store
+        .commit(&Change {
+            staff: &[(vol.clone(), None)],
+            ..Change::of(&admin)
+        })
+        .unwrap();
+    assert_eq!(store.staff(&vol).unwrap(), None);
+}
+
+fn counter(scope: &str, quarter: u32, metric: &str) -> CounterKey {
+    CounterKey {
+        scope: scope.into(),
+        quarter,
+        metric: metric.into(),
+    }
+}
+
+fn counters_and_mentees(store: &dyn Store) {
+    let learner = Learner::new(id("tg:10"), "telegram", "Mười", 1);
+    store
+        .commit(&Change {
+            counters: &[
+                (counter("a:ward", 8100, "started"), 1),
+                (counter("a:ward", 8101, "started"), 1),
+                (counter("a:ward", 8101, "l:x"), 1),
+                (counter("a:ward", 8102, "l:x"), 1),
+                (counter("a:ward-2", 8101, "l:x"), 1),
+                (counter("a:war", 8101, "l:x"), 1),
+            ],
+            ..Change::of(&learner)
+        })
+        .unwrap();
+    store
+        .commit(&Change {
+            counters: &[(counter("a:ward", 8102, "l:x"), -1)],
+            ..Change::of(&learner)
+        })
+        .unwrap();
+    let read = |from, to| store.counts("a:ward", (from, to)).unwrap();
+    assert_eq!(read(8101, 8101).get("started"), Some(&1));
+    assert_eq!(read(8101, 8101).get("l:x"), Some(&1));
+    assert_eq!(read(8100, 8102).get("started"), Some(&2));
+    assert_eq!(
+        read(8100, 8102).get("l:x"),
+        Some(&1),
+        "the decrement applied"
+    );
+    assert_eq!(read(0, u32::MAX).get("l:x"), Some(&1));
+    assert!(read(8103, 9000).is_empty());
+    assert_eq!(
+        store.counts("a:war", (0, u32::MAX)).unwrap().get("l:x"),
+        Some(&1)
+    );
+
+    // The mentee index follows the learner's mentor.
+    let mentor = |m: &str| Mentor {
+        id: id(m),
+        channel: "telegram".into(),
+        lang: Lang::new("vi"),
+    };
+    let mut mentee = Learner::new(id("tg:11"), "telegram", "Mười một", 1);
+    mentee.mentor = Some(mentor("tg:20"));
+    store
+        .commit(&Change {
+            mentor_before: Some(None),
+            ..Change::of(&mentee)
+        })
+        .unwrap();
+    assert_eq!(store.mentees(&id("tg:20")).unwrap(), vec![mentee.clone()]);
+    assert!(store.mentees(&id("tg:2")).unwrap().is_empty());
+    let old = id("tg:20");
+    mentee.mentor = Some(mentor("tg:21"));
+    store
+        .commit(&Change {
+            mentor_before: Some(Some(&old)),
+            ..Change::of(&mentee)
+        })
+        .unwrap();
+    assert!(store.mentees(&old).unwrap().is_empty());
+    assert_eq!(store.mentees(&id("tg:21")).unwrap(), vec![mentee]);
 }
 
 pub(crate) fn card(channel: &str, chat: &str, not_before: i64) -> Outgoing {
