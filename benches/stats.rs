@@ -1,0 +1,225 @@
+//! `/stats` for a whole province on a large store: 1,000,000 learners and
+//! 10,000,000 completion events (target: an answer in < 100 ms).
+//!
+//! The store is filled through `Store::commit` exactly as the engine writes
+//! it (learner, completions, counter changes from `stats::contributions`),
+//! with the per-completion flush off for the set-up only. The area tree is
+//! generated: one province, 100 communes, 10 residential groups each.
+//!
+//! `HOCVUSO_BENCH_LEARNERS` scales the set-up (default 1,000,000; each
+//! learner has 10 completions). Run: `cargo bench --bench stats`.
+
+use std::fmt::Write as _;
+use std::path::Path;
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use hocvuso::app::App;
+use hocvuso::area::AreaTree;
+use hocvuso::core::stats::{contributions, counter_deltas};
+use hocvuso::core::{
+    Callback, CompletedLesson, Completion, Core, Input, Lang, Learner, LearnerId, LessonProgress,
+    Place, Session,
+};
+use hocvuso::engine::Event;
+use hocvuso::i18n::Localizer;
+use hocvuso::lesson::load_tree;
+use hocvuso::store::{Change, SledStore, Store};
+
+const COMPLETIONS_PER_LEARNER: usize = 10;
+const COMMUNES: usize = 100;
+const GROUPS_PER_COMMUNE: usize = 10;
+/// 2026-11-23 10:00 in Vietnam.
+const NOW: i64 = 1_795_417_200;
+const DAY: i64 = 86_400;
+
+fn main() {
+    if !std::env::args().any(|a| a == "--bench") {
+        return; // `cargo test` runs benches once as tests: too big for that
+    }
+    let learners: usize = std::env::var("HOCVUSO_BENCH_LEARNERS")
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(1_000_000);
+    let repo = Path::new(env!("CARGO_MANIFEST_DIR"));
+    let tree = Arc::new(load_tree(&repo.join("lessons")).unwrap());
+    let localizer = Arc::new(Localizer::load(&repo.join("locales")).unwrap());
+    let areas = Arc::new(generated_areas());
+    let data = tempfile::tempdir().unwrap();
+    let mut store = SledStore::open(data.path()).unwrap();
+    store.set_durable(false);
+    let store: Arc<dyn Store> = Arc::new(store);
+
+    let started = Instant::now();
+    let lessons: Vec<(String, String)> = tree
+        .lessons()
+        .map(|l| (l.id.clone(), l.topic.clone()))
+        .collect();
+    let groups: Vec<String> = areas
+        .subtree("tinh")
+        .iter()
+        .filter(|a| areas.path(&a.id).len() == 3)
+        .map(|a| a.id.clone())
+        .collect();
+    let mut rng = 0x9e37_79b9_7f4a_7c15_u64;
+    let mut next = |n: usize| {
+        rng ^= rng << 13;
+        rng ^= rng >> 7;
+        rng ^= rng << 17;
+        (rng % n as u64) as usize
+    };
+    let mut events = 0usize;
+    for n in 0..learners {
+        let mut learner = Learner::new(
+            LearnerId::new(format!("tg:{n}")).unwrap(),
+            "telegram",
+            "Bench",
+            NOW - 700 * DAY,
+        );
+        learner.lang = Some(Lang::new("vi"));
+        learner.session = Session::Menu;
+        learner.area = Some(groups[next(groups.len())].clone());
+        // Ten lessons in a row from a random start: topics get finished too.
+        let first = next(lessons.len());
+        let mut at = NOW - (next(720) as i64) * DAY;
+        learner.started = Some(at);
+        let mut completions = Vec::with_capacity(COMPLETIONS_PER_LEARNER);
+        for k in 0..COMPLETIONS_PER_LEARNER {
+            let (lesson, topic) = &lessons[(first + k) % lessons.len()];
+            at += 3600;
+            learner.progress.insert(
+                lesson.clone(),
+                LessonProgress {
+                    step: 0,
+                    updated: at,
+                    completed: Some(CompletedLesson {
+                        at,
+                        score: 3,
+                        total: 3,
+                    }),
+                },
+            );
+            completions.push(Completion {
+                learner: learner.id.clone(),
+                topic: topic.clone(),
+                lesson: lesson.clone(),
+                version: "bench".into(),
+                score: 3,
+                total: 3,
+                at,
+            });
+        }
+        for topic in tree.topics() {
+            if topic.lessons.iter().all(|l| learner.is_completed(l)) {
+                learner.certificates.insert(
+                    topic.id.clone(),
+                    hocvuso::core::CertificateStamp {
+                        code: format!("C{n}-{}", topic.id),
+                        at,
+                    },
+                );
+            }
+        }
+        let counters = counter_deltas(&Default::default(), &contributions(&learner, &areas));
+        store
+            .commit(&Change {
+                completions: &completions,
+                counters: &counters,
+                ..Change::of(&learner)
+            })
+            .unwrap();
+        events += completions.len();
+        if n % 100_000 == 99_999 {
+            eprintln!(
+                "  … {} learners, {events} events, {:.0?}",
+                n + 1,
+                started.elapsed()
+            );
+        }
+    }
+    store.flush().unwrap();
+    eprintln!(
+        "store filled: {learners} learners, {events} completion events in {:.0?}",
+        started.elapsed()
+    );
+
+    let admin = LearnerId::new("tg:admin").unwrap();
+    let core = Core::new(tree, localizer.languages())
+        .with_areas(areas)
+        .with_admins(vec![admin.clone()]);
+    let app = App::with_core(core, localizer.clone(), store);
+    let event = |input: Input| Event {
+        learner: admin.clone(),
+        channel: "telegram",
+        display_name: "Admin".into(),
+        place: Place::Private,
+        input,
+        now: NOW,
+    };
+    app.engine
+        .handle(&event(Input::Button(
+            Callback::SetLang(Lang::new("vi")).encode(),
+        )))
+        .unwrap();
+
+    let mut samples: Vec<Duration> = Vec::new();
+    let mut rendered = 0;
+    for round in 0..30 {
+        let input = match round % 3 {
+            0 => Input::Text("/stats".into()),
+            1 => Input::Button(
+                Callback::Stats(
+                    "tinh".into(),
+                    hocvuso::core::stats::Period::AllTime,
+                    hocvuso::core::stats::StatsView::Summary,
+                )
+                .encode(),
+            ),
+            _ => Input::Button(
+                Callback::Stats(
+                    "tinh".into(),
+                    hocvuso::core::stats::Period::ThisYear,
+                    hocvuso::core::stats::StatsView::Summary,
+                )
+                .encode(),
+            ),
+        };
+        let t = Instant::now();
+        let handled = app.engine.handle(&event(input)).unwrap();
+        // Rendered as the channel would, so the figure is what a user waits for.
+        for action in &handled.actions {
+            let hocvuso::core::Action::Send(message) = action;
+            rendered +=
+                hocvuso::channel::plain::render_text(&localizer, &handled.lang, message).len();
+        }
+        samples.push(t.elapsed());
+    }
+    samples.sort();
+    let p50 = samples[samples.len() / 2];
+    let max = *samples.last().unwrap();
+    println!(
+        "/stats for the province (100 communes, 1,000 groups), {learners} learners, {events} events: \
+         p50 {p50:.2?}, max {max:.2?} over {} runs ({rendered} chars rendered); target < 100 ms",
+        samples.len()
+    );
+}
+
+fn generated_areas() -> AreaTree {
+    let mut src =
+        String::from("[[area]]\nid = \"tinh\"\nname = \"Tỉnh\"\nadults = 2000000\ntarget = 0.8\n");
+    for c in 0..COMMUNES {
+        write!(
+            src,
+            "[[area]]\nid = \"xa-{c}\"\nparent = \"tinh\"\nname = \"Xã {c}\"\nadults = 20000\ntarget = 0.8\n"
+        )
+        .unwrap();
+        for g in 0..GROUPS_PER_COMMUNE {
+            write!(
+                src,
+                "[[area]]\nid = \"to-{c}-{g}\"\nparent = \"xa-{c}\"\nname = \"Tổ {g}\"\nadults = 2000\ntarget = 0.8\n"
+            )
+            .unwrap();
+        }
+    }
+    AreaTree::parse(Path::new("generated"), &src).unwrap()
+}
