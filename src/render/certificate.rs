@@ -612,7 +612,7 @@ fn star(cx: f32, cy: f32, outer: f32, inner: f32) -> String {
 
 #[cfg(test)]
 mod tests {
-    use super::super::test_support::{png_size, renderer};
+    use super::super::test_support::{pixel, png_size, renderer};
     use super::*;
 
     pub(crate) fn view(kind: CertificateKind) -> CertificateView {
@@ -700,6 +700,10 @@ mod tests {
         assert!(topic.contains(CertificateKind::Topic.palette().accent));
         assert!(overall.contains(CertificateKind::Overall.palette().accent));
         assert!(!overall.contains(CertificateKind::Topic.palette().accent));
+        // And in pixels: the outer frame is drawn in each kind's accent.
+        let frame = |kind| pixel(&r.certificate_png(&view(kind)).unwrap(), 30, 500);
+        assert_eq!(frame(CertificateKind::Topic), [0x1d, 0x4e, 0x89]);
+        assert_eq!(frame(CertificateKind::Overall), [0x9b, 0x1c, 0x1c]);
     }
 
     #[test]
