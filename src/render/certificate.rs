@@ -201,9 +201,9 @@ fn recipient(svg: &mut Svg, fonts: &Fonts, view: &CertificateView, p: &Palette) 
     let underline = (name.width / 2.0 + 40.0).clamp(260.0, TEXT_WIDTH / 2.0);
     svg.line(
         CENTRE - underline,
-        514.0,
+        522.0,
         CENTRE + underline,
-        514.0,
+        522.0,
         &stroke(p.gold, 2.0),
     );
     let topic = fit(fonts, &view.topic, TOPIC, TEXT_WIDTH);
@@ -221,6 +221,8 @@ const ONE_COLUMN_MAX: usize = 6;
 /// The smallest title size; rows are not made smaller than it needs, and
 /// when more lines are given than such rows hold, the list ends with "…".
 const LIST_FONT_MIN: f32 = 20.0;
+/// The smallest detail (date, score) size: the one line kept small.
+const DETAIL_FONT_MIN: f32 = 17.0;
 
 /// How the lesson lines are laid out: columns, rows and the row height.
 #[derive(Debug, Clone, Copy, PartialEq)]
@@ -306,15 +308,19 @@ fn item_sizes(fonts: &Fonts, lines: &[CertificateLine], layout: ListLayout) -> I
             .fold(style.size, f32::min)
     };
     if layout.stacked() {
-        let title = Style::new(Weight::Regular, size, size * 0.85);
-        let detail = Style::new(Weight::Regular, size * 0.8, size * 0.7);
+        let title = Style::new(Weight::Regular, size, (size * 0.85).max(LIST_FONT_MIN));
+        let detail = Style::new(
+            Weight::Regular,
+            size * 0.8,
+            (size * 0.7).max(DETAIL_FONT_MIN),
+        );
         return ItemSizes {
             title: uniform(&mut lines.iter().map(|l| l.title.as_str()), title, room),
             detail: uniform(&mut lines.iter().map(|l| l.detail.as_str()), detail, room),
             detail_room: 0.0,
         };
     }
-    let detail_style = Style::new(Weight::Regular, size, size * 0.8);
+    let detail_style = Style::new(Weight::Regular, size, (size * 0.8).max(DETAIL_FONT_MIN));
     let detail = uniform(
         &mut lines.iter().map(|l| l.detail.as_str()),
         detail_style,
@@ -325,7 +331,7 @@ fn item_sizes(fonts: &Fonts, lines: &[CertificateLine], layout: ListLayout) -> I
         .map(|l| fonts.measure(&l.detail, Weight::Regular, detail, 0.0) + 24.0)
         .fold(0.0, f32::max)
         .min(room * 0.42 + 24.0);
-    let title_style = Style::new(Weight::Regular, size, size * 0.85);
+    let title_style = Style::new(Weight::Regular, size, (size * 0.85).max(LIST_FONT_MIN));
     let title = uniform(
         &mut lines.iter().map(|l| l.title.as_str()),
         title_style,
@@ -783,6 +789,14 @@ mod tests {
         .unwrap();
         let mut long = view(CertificateKind::Topic);
         long.name = "<&> Nguye\u{0302}\u{0303}n 👵 ".repeat(30);
+        long.lessons = (1..=30)
+            .map(|i| CertificateLine {
+                title: format!(
+                    "Bài {i}: dùng ví điện tử an toàn, không chia sẻ mã OTP cho bất kỳ ai"
+                ),
+                detail: format!("{:02}/11/2026 · 3/3", i),
+            })
+            .collect();
         std::fs::write("/tmp/cert-long.png", r.certificate_png(&long).unwrap()).unwrap();
     }
 }
