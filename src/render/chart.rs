@@ -185,7 +185,7 @@ fn grid(svg: &mut Svg, bars: usize) {
     ] {
         let x = TRACK_LEFT + TRACK_WIDTH * share;
         let text = format!("{}%", (share * 100.0) as u32);
-        let tick = svg_fit(axis, &text);
+        let tick = as_drawn(axis, &text);
         svg.text(
             x,
             bottom + 40.0,
@@ -196,7 +196,7 @@ fn grid(svg: &mut Svg, bars: usize) {
 }
 
 /// A template-made string (digits and "%") needs no cleaning or fitting.
-fn svg_fit(style: Style, text: &str) -> super::text::Fitted {
+fn as_drawn(style: Style, text: &str) -> super::text::Fitted {
     super::text::Fitted {
         text: text.to_owned(),
         size: style.size,
