@@ -7,6 +7,7 @@
 //! - [`engine`]: runs the core against a store for one event.
 //! - [`i18n`]: interface text through Fluent.
 //! - [`channel`]: the edges that talk to people (console, …).
+//! - [`render`]: certificate and chart pictures (SVG → PNG), platform-free.
 //! - [`app`]: start-up wiring shared by every command.
 
 pub mod app;
@@ -16,4 +17,5 @@ pub mod core;
 pub mod engine;
 pub mod i18n;
 pub mod lesson;
+pub mod render;
 pub mod store;
