@@ -9,6 +9,7 @@ use crate::core::{Core, LearnerId};
 use crate::engine::Engine;
 use crate::i18n::{LocaleError, Localizer};
 use crate::lesson::{LessonTree, LoadError, load_tree};
+use crate::present::Presenter;
 use crate::store::{SledStore, StoreError};
 
 #[derive(Debug, Clone)]
@@ -42,6 +43,8 @@ pub enum StartError {
 pub struct App {
     pub engine: Engine,
     pub localizer: Arc<Localizer>,
+    /// Turns certificates and charts into pictures for every channel.
+    pub presenter: Arc<Presenter>,
 }
 
 impl App {
@@ -71,9 +74,13 @@ impl App {
         localizer: Arc<Localizer>,
         store: Arc<dyn crate::store::Store>,
     ) -> Self {
+        // The fonts are compiled into the binary: failing to read them is a
+        // broken build, caught by the renderer's own tests.
+        let presenter = Presenter::new(localizer.clone()).expect("the embedded fonts load");
         App {
             engine: Engine::new(core, store),
             localizer,
+            presenter: Arc::new(presenter),
         }
     }
 }

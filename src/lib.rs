@@ -17,5 +17,6 @@ pub mod core;
 pub mod engine;
 pub mod i18n;
 pub mod lesson;
+pub mod present;
 pub mod render;
 pub mod store;

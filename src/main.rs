@@ -147,7 +147,9 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             };
             let app = App::start(&paths, &staffing).map_err(explain_start)?;
             let stdin = std::io::stdin();
-            let mut console = Console::new(&app.engine, &app.localizer, &user, std::io::stdout())?;
+            let files = std::env::temp_dir().join("hocvuso");
+            let mut console = Console::new(&app.engine, &app.localizer, &user, std::io::stdout())?
+                .with_media(&app.presenter, files);
             console
                 .run(&ConsoleOptions { user, lang }, stdin.lock())
                 .context("the console chat stopped")?;

@@ -139,3 +139,14 @@ chart-title = Basic digital skills: {$area}
 chart-subtitle = Share of adults, to date; the red line is the target
 chart-caption = 📈 Chart by area: {$area}
 export-ready = 📥 Figures for {$area}: {$rows} rows (area × topic). Open with Excel; Vietnamese shows correctly.
+
+## Words on certificates and charts
+certificate-movement = The "Bình dân học vụ số" movement (digital literacy for all)
+certificate-heading = CERTIFICATE OF COMPLETION
+certificate-heading-basic = CERTIFICATE OF BASIC DIGITAL SKILLS
+certificate-awarded-to = Awarded to
+certificate-issued = Issued on {$date}
+certificate-code-label = Verification code
+certificate-verify-hint = Officials and volunteers can check it with /verify and this code
+chart-target = Target
+chart-empty = No area to show yet

@@ -139,3 +139,14 @@ chart-title = Đạt kỹ năng số cơ bản: {$area}
 chart-subtitle = Tỷ lệ người trưởng thành, lũy kế; vạch đỏ là mục tiêu
 chart-caption = 📈 Biểu đồ theo khu vực: {$area}
 export-ready = 📥 Bảng số liệu {$area}: {$rows} dòng (khu vực × chủ đề). Mở bằng Excel; tiếng Việt hiển thị đúng.
+
+## Chữ trên giấy chứng nhận và biểu đồ
+certificate-movement = Phong trào "Bình dân học vụ số"
+certificate-heading = GIẤY CHỨNG NHẬN HOÀN THÀNH
+certificate-heading-basic = CHỨNG NHẬN KỸ NĂNG SỐ CƠ BẢN
+certificate-awarded-to = Chứng nhận
+certificate-issued = Cấp ngày {$date}
+certificate-code-label = Mã xác nhận
+certificate-verify-hint = Cán bộ, tình nguyện viên kiểm tra bằng lệnh /verify và mã này
+chart-target = Mục tiêu
+chart-empty = Chưa có khu vực nào để hiển thị

@@ -3,10 +3,12 @@
 //! same with piped stdin, so scripts and tests can drive it.
 
 use std::io::{self, BufRead, Write};
+use std::path::PathBuf;
 
 use crate::core::{Action, Attachment, Callback, Input, Lang, LearnerId, Message, Place, Target};
 use crate::engine::{Engine, Event};
 use crate::i18n::Localizer;
+use crate::present::{Media, Presenter};
 use crate::store::StoreError;
 
 use super::plain::render_text;
@@ -40,6 +42,8 @@ pub struct Console<'a, W: Write> {
     /// What each button of the last reply sends, in the order they were numbered.
     buttons: Vec<Input>,
     clock: Box<dyn Fn() -> i64 + 'a>,
+    /// Where certificates, charts and exports are saved, if anywhere.
+    media: Option<(&'a Presenter, PathBuf)>,
 }
 
 impl<'a, W: Write> Console<'a, W> {
@@ -59,7 +63,15 @@ impl<'a, W: Write> Console<'a, W> {
             out,
             buttons: Vec::new(),
             clock: Box::new(unix_now),
+            media: None,
         })
+    }
+
+    /// Saves pictures and documents into `dir` and prints their paths (a
+    /// terminal cannot show them).
+    pub fn with_media(mut self, presenter: &'a Presenter, dir: PathBuf) -> Self {
+        self.media = Some((presenter, dir));
+        self
     }
 
     /// Replaces the wall clock (for tests that need fixed dates).
@@ -143,20 +155,7 @@ impl<'a, W: Write> Console<'a, W> {
             Some(Attachment::Picture(picture)) => {
                 writeln!(self.out, "🖼  {}", picture.display())?;
             }
-            Some(Attachment::Document(document)) => {
-                writeln!(
-                    self.out,
-                    "📎 {} ({} bytes)",
-                    document.name,
-                    document.content.len()
-                )?;
-            }
-            Some(Attachment::Chart(chart)) => {
-                writeln!(self.out, "📊 ({} bars)", chart.bars.len())?;
-            }
-            Some(Attachment::Certificate(cert)) => {
-                writeln!(self.out, "🎓 {}", cert.code)?;
-            }
+            Some(other) => self.save(lang, other)?,
             None => {}
         }
         for row in &message.keyboard {
@@ -178,6 +177,32 @@ impl<'a, W: Write> Console<'a, W> {
             writeln!(self.out, "  {}", labels.join("   "))?;
         }
         Ok(())
+    }
+}
+
+impl<W: Write> Console<'_, W> {
+    fn save(&mut self, lang: &Lang, attachment: &Attachment) -> io::Result<()> {
+        let Some((presenter, dir)) = &self.media else {
+            return writeln!(self.out, "📎 (not saved: no folder for files)");
+        };
+        let (name, bytes, icon) = match presenter.media(lang, attachment) {
+            Ok(Media::Photo { name, png }) => (name, png, "🖼"),
+            Ok(Media::Document { name, bytes }) => (name, bytes, "📎"),
+            Ok(Media::File(path)) => return writeln!(self.out, "🖼  {}", path.display()),
+            Err(e) => {
+                tracing::error!(error = %e, "cannot draw a picture");
+                return writeln!(self.out, "📎 (the picture could not be drawn)");
+            }
+        };
+        std::fs::create_dir_all(dir)?;
+        // Names come from the core (codes, area ids): keep them to one path part.
+        let safe: String = name
+            .chars()
+            .map(|c| if c == '/' || c == '\\' { '_' } else { c })
+            .collect();
+        let path = dir.join(safe);
+        std::fs::write(&path, bytes)?;
+        writeln!(self.out, "{icon}  {}", path.display())
     }
 }
 
