@@ -2,7 +2,9 @@
 
 mod console_chat;
 mod fake_bot_api;
+mod fake_zalo_api;
 mod lesson_validation;
 mod shipped_lessons;
 mod support;
 mod telegram;
+mod zalo;
