@@ -74,6 +74,8 @@ struct Inner {
     next_id: u64,
     /// Messages sent per recipient (user id or replied message id).
     sent: HashMap<String, usize>,
+    /// When the last message to each recipient arrived (for latency).
+    last_sent: HashMap<String, Instant>,
 }
 
 #[derive(Clone)]
@@ -102,6 +104,7 @@ impl FakeZalo {
                 failures: HashMap::new(),
                 next_id: 0,
                 sent: HashMap::new(),
+                last_sent: HashMap::new(),
             })),
             url,
             record,
@@ -154,6 +157,16 @@ impl FakeZalo {
     /// Messages sent to a recipient key (a replied `message_id` or a `user_id`).
     pub fn sent_to(&self, key: &str) -> usize {
         self.lock().sent.get(key).copied().unwrap_or(0)
+    }
+
+    /// When the last message to each recipient arrived.
+    pub fn last_sent(&self) -> HashMap<String, Instant> {
+        self.lock().last_sent.clone()
+    }
+
+    /// How many recipients got at least one message.
+    pub fn recipients(&self) -> usize {
+        self.lock().sent.len()
     }
 
     pub fn total_sent(&self) -> usize {
@@ -252,7 +265,8 @@ async fn answer(
                 .find_map(|k| recipient[*k].as_str())
                 .unwrap_or_default()
                 .to_string();
-            *inner.sent.entry(key).or_default() += 1;
+            *inner.sent.entry(key.clone()).or_default() += 1;
+            inner.last_sent.insert(key, Instant::now());
             ok_json(json!({"error": 0, "message": "Success",
                            "data": {"message_id": format!("out-{id}"), "user_id": recipient["user_id"],
                                     "quota": {"quota_type": "reply"}}}))
