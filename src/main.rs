@@ -81,7 +81,7 @@ enum Command {
         #[arg(long)]
         lang: Option<String>,
     },
-    /// Run the bot on Telegram (token from TELEGRAM_BOT_TOKEN or the config file).
+    /// Run the bot on Telegram, Zalo or both (whichever the config file or environment sets up).
     Serve {
         /// A TOML config file (see hocvuso.example.toml).
         #[arg(long, env = "HOCVUSO_CONFIG")]
@@ -178,7 +178,8 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
     }
 }
 
-/// `hocvuso serve`: flags and environment win over the config file.
+/// `hocvuso serve`: Telegram, Zalo or both, whichever is configured. Flags
+/// and environment win over the config file.
 #[allow(clippy::too_many_arguments)]
 fn serve(
     paths: Paths,
@@ -190,6 +191,7 @@ fn serve(
     listen: Option<std::net::SocketAddr>,
 ) -> anyhow::Result<ExitCode> {
     use hocvuso::channel::telegram::{ConfigFile, Mode, Settings, Telegram, Token};
+    use hocvuso::channel::zalo::{self, Zalo};
 
     let file = match &config {
         Some(path) => ConfigFile::read(path)?,
@@ -199,28 +201,39 @@ fn serve(
     let token = std::env::var("TELEGRAM_BOT_TOKEN")
         .ok()
         .filter(|t| !t.trim().is_empty())
-        .or(tg.token)
-        .context(
-            "no bot token: set TELEGRAM_BOT_TOKEN or `token` under [telegram] in the config file",
-        )?;
-    let token = Token::new(token).context("the bot token is malformed")?;
-    let mut settings = Settings::new(token.clone());
-    if let Some(url) = api_url.or(tg.api_url) {
-        settings.api_url = url;
-    }
-    if let Some(secs) = tg.poll_timeout_secs {
-        settings.poll_timeout = std::time::Duration::from_secs(secs.clamp(1, 50));
-    }
-    let mode = match webhook.or(tg.webhook_url) {
-        None => Mode::Polling,
-        Some(url) => Mode::Webhook {
-            url,
-            listen: listen
-                .or(tg.listen)
-                .unwrap_or_else(|| ([127, 0, 0, 1], 8080).into()),
-            secret: tg.webhook_secret.unwrap_or_else(|| derived_secret(&token)),
-        },
+        .or(tg.token);
+    let telegram = match token {
+        None => None,
+        Some(token) => {
+            let token = Token::new(token).context("the bot token is malformed")?;
+            let mut settings = Settings::new(token.clone());
+            if let Some(url) = api_url.or(tg.api_url) {
+                settings.api_url = url;
+            }
+            if let Some(secs) = tg.poll_timeout_secs {
+                settings.poll_timeout = std::time::Duration::from_secs(secs.clamp(1, 50));
+            }
+            let mode = match webhook.or(tg.webhook_url) {
+                None => Mode::Polling,
+                Some(url) => Mode::Webhook {
+                    url,
+                    listen: listen
+                        .or(tg.listen)
+                        .unwrap_or_else(|| ([127, 0, 0, 1], 8080).into()),
+                    secret: tg.webhook_secret.unwrap_or_else(|| derived_secret(&token)),
+                },
+            };
+            Some((settings, mode))
+        }
     };
+    let zalo_settings = zalo::Settings::resolve(&file.zalo, |var| std::env::var(var).ok())?;
+    if telegram.is_none() && zalo_settings.is_none() {
+        anyhow::bail!(
+            "nothing to serve: configure Telegram (TELEGRAM_BOT_TOKEN, or `token` under [telegram]) \
+             and/or Zalo (app_id, app_secret, oa_secret_key and the tokens under [zalo], \
+             or the ZALO_* variables); see hocvuso.example.toml"
+        );
+    }
     let paths = Paths {
         data: data.or(file.data).unwrap_or_else(|| PathBuf::from("data")),
         ..paths
@@ -229,25 +242,70 @@ fn serve(
     let runtime = tokio::runtime::Runtime::new().context("cannot start the async runtime")?;
     runtime.block_on(async move {
         let (stop, shutdown) = tokio::sync::watch::channel(false);
-        tokio::spawn(async move {
-            wait_for_signal().await;
-            tracing::info!("stopping: finishing the updates in hand");
-            let _ = stop.send(true);
-        });
-        let bot = Telegram::connect(app, settings).await?;
-        eprintln!(
-            "hocvuso is running on Telegram as @{} (Ctrl-C to stop)",
-            bot.username()
-        );
-        match mode {
-            Mode::Polling => bot.run_polling(shutdown).await?,
-            Mode::Webhook {
-                url,
-                listen,
-                secret,
-            } => bot.run_webhook(&url, listen, &secret, shutdown).await?,
+        let stop = std::sync::Arc::new(stop);
+        {
+            let stop = stop.clone();
+            tokio::spawn(async move {
+                wait_for_signal().await;
+                tracing::info!("stopping: finishing the updates in hand");
+                let _ = stop.send(true);
+            });
         }
-        anyhow::Ok(())
+        // Each channel stops the other when it fails, so both finish cleanly.
+        let telegram = {
+            let (app, shutdown, stop) = (app.clone(), shutdown.clone(), stop.clone());
+            async move {
+                let Some((settings, mode)) = telegram else {
+                    return anyhow::Ok(());
+                };
+                let result = async {
+                    let bot = Telegram::connect(app, settings).await?;
+                    eprintln!(
+                        "hocvuso is running on Telegram as @{} (Ctrl-C to stop)",
+                        bot.username()
+                    );
+                    match mode {
+                        Mode::Polling => bot.run_polling(shutdown).await?,
+                        Mode::Webhook {
+                            url,
+                            listen,
+                            secret,
+                        } => bot.run_webhook(&url, listen, &secret, shutdown).await?,
+                    }
+                    anyhow::Ok(())
+                }
+                .await;
+                if result.is_err() {
+                    let _ = stop.send(true);
+                }
+                result.context("telegram")
+            }
+        };
+        let zalo = async move {
+            let Some(settings) = zalo_settings else {
+                return anyhow::Ok(());
+            };
+            let result = async {
+                let listen = settings.listen;
+                let zalo = Zalo::new(app, settings)?;
+                let listener = tokio::net::TcpListener::bind(listen)
+                    .await
+                    .with_context(|| format!("cannot listen on {listen}"))?;
+                eprintln!(
+                    "hocvuso is running on Zalo, webhook on {listen}{} (Ctrl-C to stop)",
+                    zalo.settings().webhook_path
+                );
+                zalo.run(listener, shutdown).await?;
+                anyhow::Ok(())
+            }
+            .await;
+            if result.is_err() {
+                let _ = stop.send(true);
+            }
+            result.context("zalo")
+        };
+        let (telegram, zalo) = tokio::join!(telegram, zalo);
+        telegram.and(zalo)
     })?;
     Ok(ExitCode::SUCCESS)
 }

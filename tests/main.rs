@@ -2,8 +2,10 @@
 
 mod console_chat;
 mod fake_bot_api;
+mod fake_zalo_api;
 mod lesson_validation;
 mod roles_and_figures;
 mod shipped_lessons;
 mod support;
 mod telegram;
+mod zalo;

@@ -5,3 +5,4 @@
 pub mod console;
 pub mod plain;
 pub mod telegram;
+pub mod zalo;

@@ -69,6 +69,9 @@ pub struct ConfigFile {
     pub data: Option<PathBuf>,
     #[serde(default)]
     pub telegram: FileSettings,
+    /// The `[zalo]` table, read by the Zalo channel.
+    #[serde(default)]
+    pub zalo: crate::channel::zalo::FileSettings,
 }
 
 #[derive(Debug, thiserror::Error)]
