@@ -1,5 +1,6 @@
 //! `/stats` for a whole province on a large store: 1,000,000 learners and
-//! 10,000,000 completion events (target: an answer in < 100 ms).
+//! 10,000,000 completion events (target: an answer in < 100 ms); then
+//! `/verify CODE` among the certificates those learners earned (< 1 ms).
 //!
 //! The store is filled through `Store::commit` exactly as the engine writes
 //! it (learner, completions, counter changes from `stats::contributions`),
@@ -18,8 +19,8 @@ use hocvuso::app::App;
 use hocvuso::area::AreaTree;
 use hocvuso::core::stats::{contributions, counter_deltas};
 use hocvuso::core::{
-    Callback, CompletedLesson, Completion, Core, Input, Lang, Learner, LearnerId, LessonProgress,
-    Place, Session,
+    Callback, Certificate, CompletedLesson, Completion, Core, Input, Lang, Learner, LearnerId,
+    LessonProgress, Place, Session, code_from,
 };
 use hocvuso::engine::Event;
 use hocvuso::i18n::Localizer;
@@ -69,6 +70,8 @@ fn main() {
         (rng % n as u64) as usize
     };
     let mut events = 0usize;
+    let mut issued = 0usize;
+    let mut sample_codes: Vec<String> = Vec::new();
     for n in 0..learners {
         let mut learner = Learner::new(
             LearnerId::new(format!("tg:{n}")).unwrap(),
@@ -109,22 +112,39 @@ fn main() {
                 at,
             });
         }
+        let mut certificates = Vec::new();
         for topic in tree.topics() {
             if topic.lessons.iter().all(|l| learner.is_completed(l)) {
+                let code = code_from(next(usize::MAX) as u64, 3);
                 learner.certificates.insert(
                     topic.id.clone(),
                     hocvuso::core::CertificateStamp {
-                        code: format!("C{n}-{}", topic.id),
+                        code: code.clone(),
                         at,
                     },
                 );
+                certificates.push(Certificate {
+                    code,
+                    learner: learner.id.clone(),
+                    name: "Bench".into(),
+                    topic: topic.id.clone(),
+                    at,
+                    lessons: Vec::new(),
+                });
             }
         }
+        if let Some(c) = certificates.first()
+            && sample_codes.len() < 100
+        {
+            sample_codes.push(c.code.clone());
+        }
+        issued += certificates.len();
         let counters = counter_deltas(&Default::default(), &contributions(&learner, &areas));
         store
             .commit(&Change {
                 completions: &completions,
                 counters: &counters,
+                certificates: &certificates,
                 ..Change::of(&learner)
             })
             .unwrap();
@@ -139,7 +159,7 @@ fn main() {
     }
     store.flush().unwrap();
     eprintln!(
-        "store filled: {learners} learners, {events} completion events in {:.0?}",
+        "store filled: {learners} learners, {events} completion events, {issued} certificates in {:.0?}",
         started.elapsed()
     );
 
@@ -201,6 +221,30 @@ fn main() {
         "/stats for the province (100 communes, 1,000 groups), {learners} learners, {events} events: \
          p50 {p50:.2?}, max {max:.2?} over {} runs ({rendered} chars rendered); target < 100 ms",
         samples.len()
+    );
+
+    // `/verify CODE` through the engine, known and unknown codes alike.
+    let mut verify: Vec<Duration> = Vec::new();
+    for (n, code) in sample_codes.iter().enumerate() {
+        let typed = if n % 2 == 0 {
+            code.clone()
+        } else {
+            format!("{code}X")
+        };
+        let t = Instant::now();
+        let handled = app
+            .engine
+            .handle(&event(Input::Text(format!("/verify {typed}"))))
+            .unwrap();
+        verify.push(t.elapsed());
+        assert_eq!(handled.actions.len(), 1);
+    }
+    verify.sort();
+    println!(
+        "/verify among {issued} certificates: p50 {:.3?}, max {:.3?} over {} codes; target < 1 ms",
+        verify[verify.len() / 2],
+        verify.last().unwrap(),
+        verify.len()
     );
 }
 

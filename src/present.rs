@@ -195,6 +195,37 @@ mod tests {
         assert!(basic.topic.contains("Kỹ năng số cơ bản"), "{}", basic.topic);
     }
 
+    /// Writes sample pictures to look at: `cargo test --lib present -- --ignored`.
+    #[test]
+    #[ignore]
+    fn write_samples() {
+        let p = presenter();
+        let mut topic = spec(false);
+        topic.lessons = (1..=7)
+            .map(|n| {
+                (
+                    format!("Bài {n}: Nhận biết cuộc gọi giả danh công an"),
+                    1_795_417_200,
+                    3,
+                    3,
+                )
+            })
+            .collect();
+        for (name, lang, spec) in [
+            ("/tmp/present-cert-vi.png", "vi", topic.clone()),
+            ("/tmp/present-cert-en.png", "en", topic),
+            ("/tmp/present-basic.png", "vi", spec(true)),
+        ] {
+            let Media::Photo { png, .. } = p
+                .media(&Lang::new(lang), &Attachment::Certificate(spec))
+                .unwrap()
+            else {
+                panic!()
+            };
+            std::fs::write(name, png).unwrap();
+        }
+    }
+
     #[test]
     fn attachments_become_media() {
         let p = presenter();

@@ -122,7 +122,7 @@ stats-topic-line = • {$topic}: {$done} completed, {$lessons} lesson completion
 stats-lessons-title = 📚 By lesson: {$area}
 stats-lesson-line = • {$lesson}: {$done}
 button-period = { $current ->
-    [yes] ● 
+    [yes] {"● "}
    *[no] {""}
 }{ $period ->
     [q] This quarter
@@ -136,7 +136,7 @@ button-stats-export = 📥 CSV export
 button-drill = 🔎 {$area}
 button-up = ⬆ {$area}
 chart-title = Basic digital skills: {$area}
-chart-subtitle = Share of adults, to date; the red line is the target
+chart-subtitle = Share of adults with basic digital skills, to date; the vertical mark is the target
 chart-caption = 📈 Chart by area: {$area}
 export-ready = 📥 Figures for {$area}: {$rows} rows (area × topic). Open with Excel; Vietnamese shows correctly.
 

@@ -122,7 +122,7 @@ stats-topic-line = • {$topic}: {$done} người hoàn thành, {$lessons} lư�
 stats-lessons-title = 📚 Theo bài học: {$area}
 stats-lesson-line = • {$lesson}: {$done}
 button-period = { $current ->
-    [yes] ● 
+    [yes] {"● "}
    *[no] {""}
 }{ $period ->
     [q] Quý này
@@ -136,7 +136,7 @@ button-stats-export = 📥 Xuất CSV
 button-drill = 🔎 {$area}
 button-up = ⬆ {$area}
 chart-title = Đạt kỹ năng số cơ bản: {$area}
-chart-subtitle = Tỷ lệ người trưởng thành, lũy kế; vạch đỏ là mục tiêu
+chart-subtitle = Tỷ lệ người trưởng thành đạt kỹ năng số cơ bản, lũy kế; vạch dọc là mục tiêu
 chart-caption = 📈 Biểu đồ theo khu vực: {$area}
 export-ready = 📥 Bảng số liệu {$area}: {$rows} dòng (khu vực × chủ đề). Mở bằng Excel; tiếng Việt hiển thị đúng.
 
