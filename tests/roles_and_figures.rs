@@ -207,6 +207,11 @@ fn admins_grant_and_revoke_roles_and_every_change_is_audited() {
     );
     let who = bot.say("tg:2", "/whoami");
     assert!(keys(&who).contains(&"whoami-area".to_string()));
+    let help = keys(&bot.say("tg:2", "/help"));
+    assert!(
+        help.contains(&"official-help".to_string()) && !help.contains(&"admin-help".to_string())
+    );
+    assert!(keys(&bot.say("tg:1", "/help")).contains(&"admin-help".to_string()));
 
     let h = bot.say("tg:1", "/revoke tg:2");
     assert!(keys(&h).contains(&"revoked".to_string()));

@@ -150,3 +150,5 @@ certificate-code-label = Verification code
 certificate-verify-hint = Officials and volunteers can check it with /verify and this code
 chart-target = Target
 chart-empty = No area to show yet
+official-help = Official commands: /stats (figures by area, topic and period, with a chart), /export (a CSV file for the quarterly report), /invite (a volunteer invite).
+admin-help = Admin commands: /grant <id> <volunteer|official> <area>, /revoke <id>. People see their own id with /whoami.

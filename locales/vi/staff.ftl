@@ -150,3 +150,5 @@ certificate-code-label = Mã xác nhận
 certificate-verify-hint = Cán bộ, tình nguyện viên kiểm tra bằng lệnh /verify và mã này
 chart-target = Mục tiêu
 chart-empty = Chưa có khu vực nào để hiển thị
+official-help = Lệnh của cán bộ: /stats (số liệu theo khu vực, chủ đề, kỳ báo cáo, có biểu đồ), /export (tải bảng CSV cho báo cáo quý), /invite (tạo lời mời tình nguyện viên).
+admin-help = Lệnh của quản trị viên: /grant <mã> <volunteer|official> <khu vực>, /revoke <mã>. Mỗi người xem mã của mình bằng /whoami.

@@ -887,9 +887,31 @@ impl Turn<'_> {
     }
 
     pub(super) fn help(&mut self) {
-        let message = Message::default()
+        let mut message = Message::default()
             .heading(Text::new("help-title"))
-            .para(Text::new("help-text"))
+            .para(Text::new("help-text"));
+        // Staff also see their own commands; a failed lookup just leaves them out.
+        let role = self
+            .directory
+            .staff(&self.learner.id)
+            .ok()
+            .flatten()
+            .map(|s| s.role);
+        let role = if self.core.admins.contains(&self.learner.id) {
+            Some(super::records::Role::Admin)
+        } else {
+            role
+        };
+        if let Some(role) = role {
+            message = message.para(Text::new("volunteer-help"));
+            if role >= super::records::Role::Official {
+                message = message.para(Text::new("official-help"));
+            }
+            if role == super::records::Role::Admin {
+                message = message.para(Text::new("admin-help"));
+            }
+        }
+        let message = message
             .row(vec![Button::new(
                 Text::new("button-language"),
                 Callback::ChooseLang,
