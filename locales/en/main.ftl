@@ -7,7 +7,10 @@ language-name = English
 greeting = Xin chào! Đây là trợ lý "Bình dân học vụ số". Hello! This is the digital skills assistant.
 choose-language = Bác hãy bấm chọn ngôn ngữ. / Please choose your language.
 intro = Welcome! Each lesson has only a few short steps. When you have read one, tap "Next ▶". At the end there are a few small questions to review. You can stop at any time: next time the bot remembers where you were.
-welcome-back = Welcome back, {$name}!
+welcome-back = { $named ->
+    [yes] Welcome back, {$name}!
+   *[no] Welcome back!
+}
 language-changed = Switched to English.
 
 ## Main menu
@@ -41,7 +44,10 @@ lesson-score = Answered right the first time: {$score}/{$total}.
 button-next-lesson = ▶ Next: {$lesson}
 button-summary = 🏅 See the topic results
 summary-title = 🏅 Topic completed: {$topic}
-summary-intro = Congratulations, {$name}! Here are your results:
+summary-intro = { $named ->
+    [yes] Congratulations, {$name}!
+   *[no] Congratulations!
+} Here are your results:
 summary-line = ✓ {$lesson} — {$date} — {$score}/{$total} right
 summary-total = In all: {$score}/{$total} answered right the first time.
 

@@ -87,7 +87,10 @@ button-open-lesson = 📖 Learn this lesson
 certificate-code = Verification code: {$code}
 certificate-caption = 🎓 Certificate of completion: "{$topic}".
 basic-title = 🏆 Certificate of basic digital skills
-basic-text = Congratulations, {$name}! You have completed all four core topics: VNeID, online public services, cashless payment and staying safe online.
+basic-text = { $named ->
+    [yes] Congratulations, {$name}!
+   *[no] Congratulations!
+} You have completed all four core topics: VNeID, online public services, cashless payment and staying safe online.
 basic-topic = Basic digital skills
 button-overview = 🎓 Summary and certificates
 button-basic-certificate = 🏆 Basic digital skills certificate

@@ -7,7 +7,10 @@ language-name = Tiếng Việt
 greeting = Xin chào! Đây là trợ lý "Bình dân học vụ số". Hello! This is the digital skills assistant.
 choose-language = Bác hãy bấm chọn ngôn ngữ. / Please choose your language.
 intro = Chào mừng bác! Mỗi bài học chỉ có vài bước ngắn. Bác đọc xong thì bấm nút "Tiếp ▶". Cuối bài có vài câu hỏi nhỏ để ôn lại. Bác có thể dừng bất cứ lúc nào, lần sau bot sẽ nhớ chỗ bác đang học.
-welcome-back = Chào mừng {$name} quay lại!
+welcome-back = { $named ->
+    [yes] Chào mừng {$name} quay lại!
+   *[no] Chào mừng bác quay lại!
+}
 language-changed = Đã chuyển sang tiếng Việt.
 
 ## Trang chính
@@ -41,7 +44,10 @@ lesson-score = Số câu trả lời đúng ngay lần đầu: {$score}/{$total}
 button-next-lesson = ▶ Bài tiếp: {$lesson}
 button-summary = 🏅 Xem kết quả chủ đề
 summary-title = 🏅 Hoàn thành chủ đề: {$topic}
-summary-intro = Xin chúc mừng {$name}! Đây là kết quả học tập:
+summary-intro = { $named ->
+    [yes] Xin chúc mừng {$name}!
+   *[no] Xin chúc mừng bác!
+} Đây là kết quả học tập:
 summary-line = ✓ {$lesson} — ngày {$date} — đúng {$score}/{$total} câu
 summary-total = Tổng cộng: đúng {$score}/{$total} câu ngay lần đầu.
 

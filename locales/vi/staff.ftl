@@ -87,7 +87,10 @@ button-open-lesson = 📖 Học bài này
 certificate-code = Mã xác nhận: {$code}
 certificate-caption = 🎓 Giấy chứng nhận hoàn thành chủ đề "{$topic}".
 basic-title = 🏆 Chứng nhận kỹ năng số cơ bản
-basic-text = Xin chúc mừng {$name}! Bác đã hoàn thành cả bốn chủ đề cốt lõi: VNeID, dịch vụ công trực tuyến, thanh toán không tiền mặt và an toàn trên mạng.
+basic-text = { $named ->
+    [yes] Xin chúc mừng {$name}!
+   *[no] Xin chúc mừng bác!
+} Bác đã hoàn thành cả bốn chủ đề cốt lõi: VNeID, dịch vụ công trực tuyến, thanh toán không tiền mặt và an toàn trên mạng.
 basic-topic = Kỹ năng số cơ bản
 button-overview = 🎓 Tổng kết và chứng nhận
 button-basic-certificate = 🏆 Chứng nhận kỹ năng số cơ bản

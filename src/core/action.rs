@@ -33,6 +33,13 @@ impl Text {
         self
     }
 
+    /// A person's name as `name`, with `named` = `yes`/`no` so a message can
+    /// read well when a channel gives no name (Zalo events carry none).
+    pub fn name(self, name: &str) -> Self {
+        let named = if name.trim().is_empty() { "no" } else { "yes" };
+        self.arg("name", name).arg("named", named)
+    }
+
     /// The value of argument `name`, if given.
     pub fn arg_value(&self, name: &str) -> Option<&Arg> {
         self.args.iter().find(|(n, _)| n == name).map(|(_, v)| v)

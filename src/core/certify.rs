@@ -116,7 +116,7 @@ impl Turn<'_> {
         message = if spec.basic {
             message
                 .heading(Text::new("basic-title"))
-                .para(Text::new("basic-text").arg("name", spec.name.clone()))
+                .para(Text::new("basic-text").name(&spec.name))
         } else {
             message.para(Text::new("certificate-caption").arg("topic", spec.topic.clone()))
         };

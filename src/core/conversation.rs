@@ -330,7 +330,7 @@ impl Turn<'_> {
             Some(callback) => self.callback(callback),
             None => {
                 let name = self.learner.display_name.clone();
-                self.send(Message::default().para(Text::new("welcome-back").arg("name", name)));
+                self.send(Message::default().para(Text::new("welcome-back").name(&name)));
                 self.menu();
             }
         }
@@ -824,7 +824,7 @@ impl Turn<'_> {
         }
         let mut message = Message::default()
             .heading(Text::new("summary-title").arg("topic", topic.title.get(&lang).clone()))
-            .para(Text::new("summary-intro").arg("name", self.learner.display_name.clone()));
+            .para(Text::new("summary-intro").name(&self.learner.display_name));
         let (mut score, mut total) = (0, 0);
         for (text, completed) in &done {
             score += completed.score;

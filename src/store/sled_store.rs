@@ -49,10 +49,7 @@ pub struct SledStore {
 
 impl SledStore {
     pub fn open(path: &Path) -> Result<Self, StoreError> {
-        let db = sled::Config::new()
-            .path(path)
-            .open()
-            .map_err(|e| open_error(path, e))?;
+        let db = Self::open_db(path)?;
         let records = db.open_tree("records").map_err(io)?;
         let store = SledStore {
             db,
@@ -61,6 +58,26 @@ impl SledStore {
         };
         store.check_schema(path)?;
         Ok(store)
+    }
+
+    /// sled releases its file lock from a background thread after the last
+    /// handle is dropped, so a store reopened right after closing (a quick
+    /// restart, a test) may still look held for a moment: wait up to a
+    /// second before calling it "in use by another process".
+    fn open_db(path: &Path) -> Result<sled::Db, StoreError> {
+        let mut tries = 0;
+        loop {
+            match sled::Config::new().path(path).open() {
+                Ok(db) => return Ok(db),
+                Err(e) => match open_error(path, e) {
+                    StoreError::Locked { .. } if tries < 20 => {
+                        tries += 1;
+                        std::thread::sleep(std::time::Duration::from_millis(50));
+                    }
+                    other => return Err(other),
+                },
+            }
+        }
     }
 
     fn check_schema(&self, path: &Path) -> Result<(), StoreError> {
