@@ -7,7 +7,6 @@
 //! of learners, stores or chats.
 
 use std::collections::{BTreeMap, BTreeSet};
-use std::fmt;
 use std::path::{Path, PathBuf};
 
 use serde::Deserialize;
@@ -34,21 +33,8 @@ pub struct AreaTree {
     root: String,
 }
 
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct AreaProblem {
-    pub file: PathBuf,
-    pub line: Option<usize>,
-    pub message: String,
-}
-
-impl fmt::Display for AreaProblem {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        match self.line {
-            Some(line) => write!(f, "{}:{}: {}", self.file.display(), line, self.message),
-            None => write!(f, "{}: {}", self.file.display(), self.message),
-        }
-    }
-}
+/// A problem in the area file: the same shape as a lesson problem.
+pub type AreaProblem = crate::lesson::Problem;
 
 #[derive(Debug, thiserror::Error)]
 #[error("the area file has {} problem(s):\n{}", .0.len(), list(.0))]

@@ -33,11 +33,15 @@ impl Bot {
     }
 
     fn on(store: Arc<dyn Store>) -> Self {
+        Self::with_admins(store, vec![id("tg:1")])
+    }
+
+    fn with_admins(store: Arc<dyn Store>, admins: Vec<LearnerId>) -> Self {
         let areas = Arc::new(AreaTree::load(&repo("areas.toml")).unwrap());
         let localizer = localizer();
         let core = Core::new(Arc::new(shipped_lessons()), localizer.languages())
             .with_areas(areas)
-            .with_admins(vec![id("tg:1")]);
+            .with_admins(admins);
         Bot {
             app: App::with_core(core, localizer, store.clone()),
             store,
@@ -234,6 +238,16 @@ fn admins_grant_and_revoke_roles_and_every_change_is_audited() {
     );
     assert_eq!(keys(&bot.say("tg:1", "/revoke tg:3")), ["revoke-none"]);
     assert_eq!(bot.store.audit_log().unwrap().len(), 2);
+
+    // An admin's own stored record (made by /mentorlink) grants nothing once
+    // the configuration no longer names them.
+    bot.say("tg:1", "/mentorlink");
+    let mut later = Bot::with_admins(bot.store.clone(), Vec::new());
+    assert_eq!(
+        keys(&later.say("tg:1", "/grant tg:3 official tinh-mau")),
+        ["not-allowed"]
+    );
+    assert_eq!(keys(&later.say("tg:1", "/stats")), ["not-allowed"]);
 }
 
 #[test]

@@ -896,7 +896,8 @@ impl Turn<'_> {
             .staff(&self.learner.id)
             .ok()
             .flatten()
-            .map(|s| s.role);
+            .map(|s| s.role)
+            .filter(|r| *r != super::records::Role::Admin);
         let role = if self.core.admins.contains(&self.learner.id) {
             Some(super::records::Role::Admin)
         } else {

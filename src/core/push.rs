@@ -7,7 +7,7 @@ use super::action::{Button, Message, Phrase, Text};
 use super::callback::Callback;
 use super::conversation::{Input, Place, Turn};
 use super::outgoing::{Outgoing, Recipient};
-use super::records::{Link, LinkKind, Role, Staff, code_from};
+use super::records::{Link, LinkKind, Role, code_from};
 use super::state::Timestamp;
 use super::stats::VIETNAM_OFFSET;
 
@@ -170,14 +170,7 @@ impl Turn<'_> {
         let Some((role, area)) = self.role() else {
             return;
         };
-        let mut staff = existing.unwrap_or(Staff {
-            role,
-            area,
-            since: self.now,
-            granted_by: self.learner.id.clone(),
-            mentor_code: None,
-            groups: Vec::new(),
-        });
+        let mut staff = self.own_record(existing, role, area);
         if !staff.groups.iter().any(|g| g == code) {
             staff.groups.push(code.to_string());
             self.reply

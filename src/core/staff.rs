@@ -42,6 +42,9 @@ impl Turn<'_> {
             return Some((Role::Admin, root));
         }
         match self.directory.staff(&self.learner.id) {
+            // Admin comes only from the configuration: a stored record of
+            // someone no longer named there grants nothing.
+            Ok(Some(staff)) if staff.role == Role::Admin => Some((Role::Learner, root)),
             Ok(Some(staff)) => Some((staff.role, staff.area)),
             Ok(None) => Some((Role::Learner, root)),
             Err(e) => {
@@ -64,6 +67,19 @@ impl Turn<'_> {
                 .row(vec![Button::new(Text::new("button-menu"), Callback::Menu)]),
         );
         None
+    }
+
+    /// This person's stored staff record, or a new one for an admin from the
+    /// configuration (who has none), so codes and groups can be kept in it.
+    pub(super) fn own_record(&self, existing: Option<Staff>, role: Role, area: String) -> Staff {
+        existing.unwrap_or(Staff {
+            role,
+            area,
+            since: self.now,
+            granted_by: self.learner.id.clone(),
+            mentor_code: None,
+            groups: Vec::new(),
+        })
     }
 
     pub(super) fn unavailable(&mut self, error: &Unavailable) {
@@ -258,16 +274,7 @@ impl Turn<'_> {
                     expires: None,
                     used_by: None,
                 });
-                // Admins from the configuration have no stored role: give
-                // them a record so the code is found again next time.
-                let mut staff = existing.unwrap_or(Staff {
-                    role,
-                    area,
-                    since: self.now,
-                    granted_by: self.learner.id.clone(),
-                    mentor_code: None,
-                    groups: Vec::new(),
-                });
+                let mut staff = self.own_record(existing, role, area);
                 staff.mentor_code = Some(code.clone());
                 self.reply
                     .staff
