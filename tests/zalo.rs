@@ -216,6 +216,28 @@ async fn a_learner_finishes_a_lesson_and_its_quiz() {
     assert_eq!(a.iter().find_map(Request::image), Some(image));
     assert_eq!(fake.calls("/v2.0/oa/upload/image").len(), 1);
     assert!(fake.sends().iter().all(|r| r.user_id().is_none()));
+
+    // The topic's other lesson: the topic certificate and (the fixture's one
+    // core topic being done) the basic-skills one are drawn and uploaded.
+    for data in [
+        "1:l:basics-call",
+        "1:q:basics-call:0",
+        "1:a:basics-call:0:0",
+    ] {
+        let id = bot.msg_id();
+        exchange(&fake, &bot, text_event(LAN, &id, &format!("#hv:{data}"))).await;
+    }
+    fake.wait_for("two certificate uploads", |r| {
+        r.iter()
+            .filter(|r| {
+                r.fields["file"]
+                    .as_str()
+                    .is_some_and(|f| f.starts_with("<file chung-nhan-"))
+            })
+            .count()
+            == 2
+    })
+    .await;
     bot.stop().await;
 }
 
