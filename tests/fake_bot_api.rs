@@ -422,6 +422,17 @@ async fn answer(
     }
 }
 
+/// Successful sends in `requests` whose text or caption contains `marker`
+/// (for `wait_for` conditions, which must not call back into the fake).
+pub fn delivered<'a>(
+    requests: &'a [Request],
+    marker: &'a str,
+) -> impl Iterator<Item = &'a Request> {
+    requests.iter().filter(move |r| {
+        !r.failed && SENDS.contains(&r.method.as_str()) && r.text().contains(marker)
+    })
+}
+
 fn chat_of(fields: &Value) -> i64 {
     match &fields["chat_id"] {
         Value::Number(n) => n.as_i64().unwrap_or(0),

@@ -6,3 +6,5 @@ mod lesson_validation;
 mod shipped_lessons;
 mod support;
 mod telegram;
+mod telegram_outbox;
+mod telegram_serve;
