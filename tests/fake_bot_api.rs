@@ -278,6 +278,18 @@ impl FakeBotApi {
         self.inner.lock().unwrap().requests.clone()
     }
 
+    /// How many successful calls of `method` so far, counted in place (no
+    /// copy of the log, which would hold the lock and slow every answer).
+    pub fn count_ok(&self, method: &str) -> usize {
+        let method = method.to_lowercase();
+        let inner = self.inner.lock().unwrap();
+        inner
+            .requests
+            .iter()
+            .filter(|r| r.method == method && !r.failed)
+            .count()
+    }
+
     pub fn calls(&self, method: &str) -> Vec<Request> {
         let method = method.to_lowercase();
         self.requests()

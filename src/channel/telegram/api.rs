@@ -93,7 +93,7 @@ impl Api {
     pub fn new(api_url: &str, token: &Token, timeout: Duration) -> Result<Self, ApiError> {
         let client = reqwest::Client::builder()
             .connect_timeout(Duration::from_secs(5))
-            .pool_max_idle_per_host(64)
+            .pool_max_idle_per_host(256)
             .build()
             .map_err(|e| ApiError::Network(e.without_url().to_string()))?;
         Ok(Api {
