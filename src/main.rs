@@ -213,6 +213,7 @@ fn serve(
             if let Some(secs) = tg.poll_timeout_secs {
                 settings.poll_timeout = std::time::Duration::from_secs(secs.clamp(1, 50));
             }
+            tg.outbox.apply(&mut settings.outbox)?;
             let mode = match webhook.or(tg.webhook_url) {
                 None => Mode::Polling,
                 Some(url) => Mode::Webhook {

@@ -1,13 +1,17 @@
 //! A fake Telegram Bot API server on loopback (axum on 127.0.0.1:0) that
 //! speaks the real JSON wire format. It records every request (method and
 //! fields, JSON or multipart), hands queued updates to `getUpdates`, and can
-//! be told to fail: a queued error answer per method, or a blocked chat.
+//! be told to fail: a queued error answer per method or per chat, a slow
+//! answer, or a blocked chat. In enforcing mode it counts sends over sliding
+//! windows (overall per second, per chat per second, per group per minute)
+//! and answers 429 with `retry_after` when a limit is exceeded, like
+//! Telegram's flood control.
 
 #![allow(dead_code)]
 
 use std::collections::{HashMap, HashSet, VecDeque};
 use std::sync::{Arc, Mutex};
-use std::time::{Duration, Instant};
+use std::time::{Duration, Instant, SystemTime};
 
 use axum::Router;
 use axum::body::Bytes;
@@ -25,7 +29,9 @@ pub struct Request {
     pub method: String,
     pub fields: Value,
     pub at: Instant,
-    /// Answered with an error (a canned failure or a blocked chat).
+    /// Wall-clock arrival, to compare with a store's unix timestamps.
+    pub wall: SystemTime,
+    /// Answered with an error (a canned failure, a blocked chat, a 429).
     pub failed: bool,
 }
 
@@ -66,6 +72,76 @@ impl Request {
     }
 }
 
+/// The limits an enforcing fake checks, like Telegram's flood control.
+#[derive(Debug, Clone, Copy)]
+pub struct Enforce {
+    pub per_second: usize,
+    pub chat_per_second: usize,
+    pub group_per_minute: usize,
+    /// What a 429 asks the bot to wait, in seconds.
+    pub retry_after: u64,
+}
+
+impl Enforce {
+    /// Telegram's published limits.
+    pub fn telegram() -> Self {
+        Enforce {
+            per_second: 30,
+            chat_per_second: 1,
+            group_per_minute: 20,
+            retry_after: 1,
+        }
+    }
+}
+
+/// Accepted sends, for the enforcing mode's sliding windows.
+#[derive(Default)]
+struct Windows {
+    all: VecDeque<Instant>,
+    per_chat: HashMap<i64, VecDeque<Instant>>,
+}
+
+impl Windows {
+    /// `None` if a send to `chat` now keeps every limit (and records it),
+    /// else the limit it would exceed.
+    fn admit(&mut self, limits: &Enforce, chat: i64, now: Instant) -> Option<&'static str> {
+        let second = Duration::from_secs(1);
+        let minute = Duration::from_secs(60);
+        let count = |q: &VecDeque<Instant>, w: Duration| {
+            q.iter()
+                .rev()
+                .take_while(|t| now.duration_since(**t) < w)
+                .count()
+        };
+        if count(&self.all, second) >= limits.per_second {
+            return Some("overall per second");
+        }
+        let chat_sends = self.per_chat.entry(chat).or_default();
+        if count(chat_sends, second) >= limits.chat_per_second {
+            return Some("per chat per second");
+        }
+        if chat < 0 && count(chat_sends, minute) >= limits.group_per_minute {
+            return Some("per group per minute");
+        }
+        chat_sends.push_back(now);
+        self.all.push_back(now);
+        while self
+            .all
+            .front()
+            .is_some_and(|t| now.duration_since(*t) > second)
+        {
+            self.all.pop_front();
+        }
+        while chat_sends
+            .front()
+            .is_some_and(|t| now.duration_since(*t) > minute)
+        {
+            chat_sends.pop_front();
+        }
+        None
+    }
+}
+
 #[derive(Default)]
 struct Inner {
     requests: Vec<Request>,
@@ -76,7 +152,18 @@ struct Inner {
     next_message_id: i64,
     /// When each update was handed out (for latency measurements).
     handed_out: HashMap<i64, Instant>,
+    /// Canned error answers for sends to one chat.
+    chat_failures: HashMap<i64, VecDeque<(u16, Value)>>,
+    /// Answers of `method` wait this long first (after being recorded).
+    delays: HashMap<String, VecDeque<Duration>>,
+    enforce: Option<Enforce>,
+    windows: Windows,
+    /// 429s answered by the enforcing mode, with the limit hit.
+    floods: Vec<(i64, &'static str)>,
 }
+
+/// Methods that send a message to a chat.
+const SENDS: [&str; 3] = ["sendmessage", "sendphoto", "senddocument"];
 
 #[derive(Clone)]
 pub struct FakeBotApi {
@@ -133,6 +220,48 @@ impl FakeBotApi {
             .push_back((status, body));
     }
 
+    /// The next send to `chat_id` gets this error answer.
+    pub fn fail_next_for(&self, chat_id: i64, status: u16, body: Value) {
+        self.inner
+            .lock()
+            .unwrap()
+            .chat_failures
+            .entry(chat_id)
+            .or_default()
+            .push_back((status, body));
+    }
+
+    /// The next call of `method` is answered only after `delay`.
+    pub fn delay_next(&self, method: &str, delay: Duration) {
+        self.inner
+            .lock()
+            .unwrap()
+            .delays
+            .entry(method.to_lowercase())
+            .or_default()
+            .push_back(delay);
+    }
+
+    /// From now on, sends over `limits` are answered 429.
+    pub fn enforce(&self, limits: Enforce) {
+        self.inner.lock().unwrap().enforce = Some(limits);
+    }
+
+    /// The 429s the enforcing mode answered: (chat, limit exceeded).
+    pub fn floods(&self) -> Vec<(i64, &'static str)> {
+        self.inner.lock().unwrap().floods.clone()
+    }
+
+    /// Successful sends (of any kind) whose text or caption contains `marker`.
+    pub fn delivered(&self, marker: &str) -> Vec<Request> {
+        self.requests()
+            .into_iter()
+            .filter(|r| {
+                !r.failed && SENDS.contains(&r.method.as_str()) && r.text().contains(marker)
+            })
+            .collect()
+    }
+
     pub fn block_chat(&self, chat_id: i64) {
         self.inner.lock().unwrap().blocked.insert(chat_id);
     }
@@ -147,6 +276,18 @@ impl FakeBotApi {
 
     pub fn requests(&self) -> Vec<Request> {
         self.inner.lock().unwrap().requests.clone()
+    }
+
+    /// How many successful calls of `method` so far, counted in place (no
+    /// copy of the log, which would hold the lock and slow every answer).
+    pub fn count_ok(&self, method: &str) -> usize {
+        let method = method.to_lowercase();
+        let inner = self.inner.lock().unwrap();
+        inner
+            .requests
+            .iter()
+            .filter(|r| r.method == method && !r.failed)
+            .count()
     }
 
     pub fn calls(&self, method: &str) -> Vec<Request> {
@@ -205,19 +346,26 @@ async fn answer(
                     json!({"chat_id": fields["chat_id"]})
                 },
                 at: Instant::now(),
+                wall: SystemTime::now(),
                 failed: false,
             });
         }
-        if let Some((status, body)) = inner
-            .failures
-            .get_mut(&method)
-            .and_then(VecDeque::pop_front)
-        {
+        if let Some(answer) = refusal(&mut inner, &method, &fields) {
             if let Some(last) = inner.requests.last_mut() {
                 last.failed = true;
             }
-            return (StatusCode::from_u16(status).unwrap(), axum::Json(body));
+            return answer;
         }
+    }
+    let delay = fake
+        .inner
+        .lock()
+        .unwrap()
+        .delays
+        .get_mut(&method)
+        .and_then(VecDeque::pop_front);
+    if let Some(delay) = delay {
+        tokio::time::sleep(delay).await;
     }
     if method == "getupdates" {
         let deadline = Instant::now() + Duration::from_secs(timeout);
@@ -242,12 +390,8 @@ async fn answer(
         }
     }
     let mut inner = fake.inner.lock().unwrap();
-    let chat_id = match &fields["chat_id"] {
-        Value::Number(n) => n.as_i64().unwrap_or(0),
-        Value::String(s) => s.parse().unwrap_or(0),
-        _ => 0,
-    };
-    if matches!(method.as_str(), "sendmessage" | "sendphoto") && inner.blocked.contains(&chat_id) {
+    let chat_id = chat_of(&fields);
+    if SENDS.contains(&method.as_str()) && inner.blocked.contains(&chat_id) {
         if let Some(last) = inner.requests.last_mut() {
             last.failed = true;
         }
@@ -278,6 +422,9 @@ async fn answer(
                 ]}),
             )
         }
+        "senddocument" => ok(json!({"message_id": message_id, "date": 1_700_000_000,
+            "chat": chat, "document": {"file_id": format!("doc-{message_id}"),
+                                       "file_unique_id": "d1"}})),
         "editmessagetext" | "editmessagereplymarkup" => ok(json!({
             "message_id": fields["message_id"], "date": 1_700_000_000, "chat": chat,
             "text": "edited"})),
@@ -285,6 +432,60 @@ async fn answer(
                                       "pending_update_count": 0})),
         _ => ok(json!(true)),
     }
+}
+
+/// Successful sends in `requests` whose text or caption contains `marker`
+/// (for `wait_for` conditions, which must not call back into the fake).
+pub fn delivered<'a>(
+    requests: &'a [Request],
+    marker: &'a str,
+) -> impl Iterator<Item = &'a Request> {
+    requests.iter().filter(move |r| {
+        !r.failed && SENDS.contains(&r.method.as_str()) && r.text().contains(marker)
+    })
+}
+
+fn chat_of(fields: &Value) -> i64 {
+    match &fields["chat_id"] {
+        Value::Number(n) => n.as_i64().unwrap_or(0),
+        Value::String(s) => s.parse().unwrap_or(0),
+        _ => 0,
+    }
+}
+
+/// A canned failure for the method or the chat, or flood control.
+fn refusal(
+    inner: &mut Inner,
+    method: &str,
+    fields: &Value,
+) -> Option<(StatusCode, axum::Json<Value>)> {
+    let canned =
+        |(status, body): (u16, Value)| (StatusCode::from_u16(status).unwrap(), axum::Json(body));
+    if let Some(failure) = inner.failures.get_mut(method).and_then(VecDeque::pop_front) {
+        return Some(canned(failure));
+    }
+    if !SENDS.contains(&method) {
+        return None;
+    }
+    let chat = chat_of(fields);
+    if let Some(failure) = inner
+        .chat_failures
+        .get_mut(&chat)
+        .and_then(VecDeque::pop_front)
+    {
+        return Some(canned(failure));
+    }
+    let limits = inner.enforce?;
+    let limit = inner.windows.admit(&limits, chat, Instant::now())?;
+    inner.floods.push((chat, limit));
+    Some(canned((429, too_many(limits.retry_after))))
+}
+
+/// Telegram's flood control answer.
+pub fn too_many(retry_after: u64) -> Value {
+    json!({"ok": false, "error_code": 429,
+           "description": format!("Too Many Requests: retry after {retry_after}"),
+           "parameters": {"retry_after": retry_after}})
 }
 
 fn ok(result: Value) -> (StatusCode, axum::Json<Value>) {

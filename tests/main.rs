@@ -8,4 +8,6 @@ mod roles_and_figures;
 mod shipped_lessons;
 mod support;
 mod telegram;
+mod telegram_outbox;
+mod telegram_serve;
 mod zalo;

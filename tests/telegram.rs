@@ -17,9 +17,9 @@ use crate::fake_bot_api::{
 };
 use crate::support::{localizer, repo};
 
-const LAN: i64 = 5001;
+pub const LAN: i64 = 5001;
 
-fn settings(fake: &FakeBotApi) -> Settings {
+pub fn settings(fake: &FakeBotApi) -> Settings {
     let mut s = Settings::new(Token::new("123:TEST-TOKEN").unwrap());
     s.api_url = fake.url.clone();
     s.poll_timeout = Duration::from_secs(1);
@@ -29,31 +29,109 @@ fn settings(fake: &FakeBotApi) -> Settings {
         base: Duration::from_millis(10),
         max: Duration::from_millis(40),
         max_retry_after: Duration::from_secs(5),
+        uncertain_retries: 1,
     };
+    s.outbox.poll_interval = Duration::from_millis(50);
+    s.outbox.backoff = Duration::from_millis(50);
     s
 }
 
-struct Running {
-    stop: watch::Sender<bool>,
-    task: JoinHandle<()>,
-    next_id: i64,
+/// How the running bot gets its updates.
+pub enum Feed {
+    Polling,
+    /// Posted to `url` with the secret token header.
+    Webhook {
+        url: String,
+        secret: String,
+    },
 }
 
-async fn start(fake: &FakeBotApi, store: Arc<dyn Store>) -> Running {
-    let tree = load_tree(&repo("tests/fixtures/good")).unwrap();
-    let app = Arc::new(App::with_store(Arc::new(tree), localizer(), store));
-    let bot = Telegram::connect(app, settings(fake)).await.unwrap();
+pub struct Running {
+    stop: watch::Sender<bool>,
+    task: JoinHandle<()>,
+    pub next_id: i64,
+    feed: Feed,
+}
+
+pub async fn start(fake: &FakeBotApi, store: Arc<dyn Store>) -> Running {
+    start_with(fake, store, settings(fake)).await
+}
+
+pub async fn start_with(fake: &FakeBotApi, store: Arc<dyn Store>, settings: Settings) -> Running {
+    let bot = connect(store, settings).await;
     let (stop, shutdown) = watch::channel(false);
     let task = tokio::spawn(async move { bot.run_polling(shutdown).await.unwrap() });
+    // The bot is polling once it has removed any webhook.
+    fake.wait_for("deleteWebhook", |r| {
+        r.iter().any(|r| r.method == "deletewebhook")
+    })
+    .await;
     Running {
         stop,
         task,
         next_id: 100,
+        feed: Feed::Polling,
     }
 }
 
+async fn connect(store: Arc<dyn Store>, settings: Settings) -> Arc<Telegram> {
+    let tree = load_tree(&repo("tests/fixtures/good")).unwrap();
+    let app = Arc::new(App::with_store(Arc::new(tree), localizer(), store));
+    Telegram::connect(app, settings).await.unwrap()
+}
+
+/// The bot in webhook mode on a free loopback port, checking `secret`.
+pub async fn start_webhook(fake: &FakeBotApi, store: Arc<dyn Store>, secret: &str) -> Running {
+    let bot = connect(store, settings(fake)).await;
+    let listen = std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap();
+    let url = format!("http://{listen}/tg/hook");
+    let (stop, shutdown) = watch::channel(false);
+    let task = {
+        let (url, secret) = (url.clone(), secret.to_string());
+        tokio::spawn(async move {
+            bot.run_webhook(&url, listen, &secret, shutdown)
+                .await
+                .unwrap()
+        })
+    };
+    // The listener is bound before the webhook is registered.
+    fake.wait_for("setWebhook", |r| r.iter().any(|r| r.method == "setwebhook"))
+        .await;
+    Running {
+        stop,
+        task,
+        next_id: 100,
+        feed: Feed::Webhook {
+            url,
+            secret: secret.to_string(),
+        },
+    }
+}
+
+/// Posts an update to a webhook as Telegram does; the HTTP status back.
+pub async fn post_update(url: &str, secret: Option<&str>, update: &serde_json::Value) -> u16 {
+    let mut request = reqwest::Client::new().post(url).json(update);
+    if let Some(secret) = secret {
+        request = request.header("X-Telegram-Bot-Api-Secret-Token", secret);
+    }
+    request.send().await.unwrap().status().as_u16()
+}
+
 impl Running {
-    async fn stop(self) {
+    /// Hands an update to the bot the way its feed gets them.
+    async fn deliver(&self, fake: &FakeBotApi, update: serde_json::Value) {
+        match &self.feed {
+            Feed::Polling => fake.push_update(update),
+            Feed::Webhook { url, secret } => {
+                assert_eq!(post_update(url, Some(secret), &update).await, 200);
+            }
+        }
+    }
+
+    pub async fn stop(self) {
         self.stop.send(true).unwrap();
         tokio::time::timeout(Duration::from_secs(5), self.task)
             .await
@@ -62,7 +140,7 @@ impl Running {
     }
 }
 
-fn sends(requests: &[Request]) -> usize {
+pub fn sends(requests: &[Request]) -> usize {
     requests
         .iter()
         .filter(|r| matches!(r.method.as_str(), "sendmessage" | "sendphoto"))
@@ -71,9 +149,9 @@ fn sends(requests: &[Request]) -> usize {
 
 /// Sends `update` and waits until the bot's answers to it are in (the last
 /// answer to a press or message is always a message with buttons).
-async fn exchange(fake: &FakeBotApi, update: serde_json::Value) -> Vec<Request> {
+async fn exchange(fake: &FakeBotApi, bot: &Running, update: serde_json::Value) -> Vec<Request> {
     let before = fake.requests().len();
-    fake.push_update(update);
+    bot.deliver(fake, update).await;
     fake.wait_for("an answer with buttons", |r| {
         r[before..]
             .iter()
@@ -87,7 +165,7 @@ async fn exchange(fake: &FakeBotApi, update: serde_json::Value) -> Vec<Request> 
 }
 
 /// Presses a button the bot offered in its last answer.
-async fn press(
+pub async fn press(
     fake: &FakeBotApi,
     bot: &mut Running,
     offered: &[Request],
@@ -99,15 +177,15 @@ async fn press(
         "{data} not offered in {all:?}"
     );
     bot.next_id += 1;
-    exchange(fake, button_update(bot.next_id, LAN, 777, data)).await
+    exchange(fake, bot, button_update(bot.next_id, LAN, 777, data)).await
 }
 
-async fn say(fake: &FakeBotApi, bot: &mut Running, text: &str) -> Vec<Request> {
+pub async fn say(fake: &FakeBotApi, bot: &mut Running, text: &str) -> Vec<Request> {
     bot.next_id += 1;
-    exchange(fake, text_update(bot.next_id, LAN, text)).await
+    exchange(fake, bot, text_update(bot.next_id, LAN, text)).await
 }
 
-fn texts(answer: &[Request]) -> String {
+pub fn texts(answer: &[Request]) -> String {
     answer
         .iter()
         .map(Request::text)
@@ -121,13 +199,31 @@ async fn a_learner_finishes_a_lesson_and_its_quiz() {
     let store = Arc::new(MemoryStore::new());
     let mut bot = start(&fake, store.clone()).await;
 
-    // Commands registered at start: default + one per language.
+    // Commands registered at start: default + one per language, for
+    // private chats and again for groups (where volunteers /push).
     let commands = fake.calls("setMyCommands");
     let codes: Vec<_> = commands
         .iter()
-        .map(|r| r.fields["language_code"].clone())
+        .map(|r| {
+            (
+                r.fields["language_code"].clone(),
+                r.fields["scope"]["type"].clone(),
+            )
+        })
         .collect();
-    assert_eq!(codes, [json!(null), json!("vi"), json!("en")]);
+    let group = json!("all_group_chats");
+    assert_eq!(
+        codes,
+        [
+            (json!(null), json!(null)),
+            (json!("vi"), json!(null)),
+            (json!("en"), json!(null)),
+            (json!(null), group.clone()),
+            (json!("vi"), group.clone()),
+            (json!("en"), group),
+        ]
+    );
+    assert_eq!(commands[4].fields["commands"][0]["command"], "push");
     assert_eq!(commands[0].fields["commands"][1]["command"], "menu");
     assert_eq!(
         commands[2].fields["commands"][1]["description"],
@@ -231,7 +327,7 @@ async fn forged_button_data_gets_the_old_button_answer_and_the_menu() {
         .into_iter()
         .enumerate()
     {
-        let a = exchange(&fake, button_update(500 + i as i64, LAN, 1, forged)).await;
+        let a = exchange(&fake, &bot, button_update(500 + i as i64, LAN, 1, forged)).await;
         let text = texts(&a);
         assert!(text.contains("This button is old"), "{forged}: {text}");
         assert!(
@@ -415,4 +511,125 @@ async fn shutdown_finishes_the_batch_in_hand_and_persists_it() {
             .as_deref(),
         Some("219")
     );
+}
+
+/// Walks `LAN` through the fixture lesson from a deep link to its end.
+async fn finish_the_lesson(fake: &FakeBotApi, bot: &mut Running) {
+    let a = say(fake, bot, "/start l_basics-phone").await;
+    let a = press(fake, bot, &a, "1:lang:vi").await;
+    assert!(texts(&a).contains("Bước 1/2"), "{}", texts(&a));
+    let a = press(fake, bot, &a, "1:s:basics-phone:1").await;
+    let a = press(fake, bot, &a, "1:q:basics-phone:0").await;
+    let a = press(fake, bot, &a, "1:a:basics-phone:0:1").await;
+    let a = press(fake, bot, &a, "1:q:basics-phone:1").await;
+    let a = press(fake, bot, &a, "1:a:basics-phone:1:0").await;
+    assert!(texts(&a).contains("Bác đã học xong bài"), "{}", texts(&a));
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn webhook_mode_checks_the_secret_and_carries_a_whole_lesson() {
+    let fake = FakeBotApi::start().await;
+    let store = Arc::new(MemoryStore::new());
+    let mut bot = start_webhook(&fake, store.clone(), "s3cret-token_1").await;
+    let set = fake.calls("setWebhook").pop().unwrap();
+    let Feed::Webhook { url, .. } = &bot.feed else {
+        unreachable!()
+    };
+    assert_eq!(set.fields["url"], url.as_str());
+    assert_eq!(set.fields["secret_token"], "s3cret-token_1");
+    assert!(
+        fake.calls("getUpdates").is_empty(),
+        "no polling beside a webhook"
+    );
+
+    // A forged request (no secret, a wrong one) is refused and not handled.
+    let update = text_update(1, LAN, "/start");
+    assert_eq!(post_update(url, None, &update).await, 401);
+    assert_eq!(post_update(url, Some("guess"), &update).await, 401);
+    let learner = LearnerId::new(format!("tg:{LAN}")).unwrap();
+    assert!(store.load(&learner).unwrap().is_none());
+    assert_eq!(sends(&fake.requests()), 0);
+
+    finish_the_lesson(&fake, &mut bot).await;
+    bot.stop().await;
+    assert!(
+        store
+            .load(&learner)
+            .unwrap()
+            .unwrap()
+            .is_completed("basics-phone")
+    );
+    assert_eq!(store.completion_log().unwrap().len(), 1);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn two_learners_reaching_a_new_picture_together_upload_it_once() {
+    let fake = FakeBotApi::start().await;
+    let bot = start(&fake, Arc::new(MemoryStore::new())).await;
+    let learners = [LAN, 6002];
+    for (i, user) in learners.into_iter().enumerate() {
+        let id = 10 * i as i64;
+        fake.push_update(text_update(id + 1, user, "/start"));
+        fake.push_update(button_update(id + 2, user, 1, "1:lang:vi"));
+    }
+    fake.wait_for("both menus", |r| {
+        learners
+            .iter()
+            .all(|u| r.iter().filter(|r| r.chat_id() == Some(*u)).count() >= 2)
+    })
+    .await;
+    // A slow first upload, so the second learner surely arrives during it.
+    fake.delay_next("sendPhoto", Duration::from_millis(300));
+    fake.push_updates(
+        learners
+            .iter()
+            .enumerate()
+            .map(|(i, user)| button_update(100 + i as i64, *user, 2, "1:s:basics-phone:1")),
+    );
+    fake.wait_for("both pictures", |r| {
+        r.iter()
+            .filter(|r| r.method == "sendphoto" && !r.failed)
+            .count()
+            >= 2
+    })
+    .await;
+    bot.stop().await;
+    let photos = fake.calls("sendPhoto");
+    let uploads = photos
+        .iter()
+        .filter(|r| r.fields["photo"].as_str().unwrap().starts_with("<file"))
+        .count();
+    assert_eq!(uploads, 1, "one upload, then its file id");
+    let mut chats: Vec<_> = photos.iter().filter_map(Request::chat_id).collect();
+    chats.sort();
+    assert_eq!(chats, [LAN, 6002]);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_reply_that_timed_out_is_sent_once_more_and_no_more() {
+    let fake = FakeBotApi::start().await;
+    let mut settings = settings(&fake);
+    settings.request_timeout = Duration::from_millis(300);
+    let mut bot = start_with(&fake, Arc::new(MemoryStore::new()), settings).await;
+    // Telegram got the message but its answer was lost: sent once more, so
+    // the learner is not left without the buttons.
+    fake.delay_next("sendMessage", Duration::from_millis(900));
+    bot.next_id += 1;
+    fake.push_update(text_update(bot.next_id, LAN, "/start"));
+    fake.wait_for("the repeat", |r| sends(r) >= 2).await;
+    let tries = fake.calls("sendMessage");
+    assert_eq!(tries.len(), 2, "the timed-out send and one repeat");
+    assert_eq!(tries[0].fields, tries[1].fields);
+    // Both attempts time out: given up after the one repeat, not a third copy.
+    fake.delay_next("sendMessage", Duration::from_millis(900));
+    fake.delay_next("sendMessage", Duration::from_millis(900));
+    bot.next_id += 1;
+    fake.push_update(text_update(bot.next_id, 6002, "/start"));
+    fake.wait_for("two tries", |r| {
+        r.iter().filter(|r| r.chat_id() == Some(6002)).count() >= 2
+    })
+    .await;
+    tokio::time::sleep(Duration::from_millis(600)).await;
+    bot.stop().await;
+    assert_eq!(fake.sent_to(6002), 2);
 }

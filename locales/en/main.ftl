@@ -73,3 +73,5 @@ command-menu = Main menu
 command-progress = My results
 command-lang = Change language
 command-help = How to use
+command-summary = Summary and certificates
+command-push = Post a lesson to this group (volunteers)

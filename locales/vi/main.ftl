@@ -73,3 +73,5 @@ command-menu = Danh mục chính
 command-progress = Kết quả học tập
 command-lang = Đổi ngôn ngữ
 command-help = Hướng dẫn sử dụng
+command-summary = Tổng kết và chứng nhận
+command-push = Gửi bài học vào nhóm (tình nguyện viên)

@@ -42,8 +42,14 @@ pub enum ApiError {
     RetryAfter(Duration),
     #[error("telegram server error {status}: {description}")]
     Server { status: u16, description: String },
-    #[error("network error or timeout: {0}")]
+    /// The request never reached Telegram (no connection): safe to repeat.
+    #[error("network error: {0}")]
     Network(String),
+    /// No answer after the request was sent (a timeout or a dropped
+    /// connection): Telegram may have delivered it, and it has no idempotency
+    /// key, so repeating it may duplicate the message.
+    #[error("no answer from telegram (it may have been delivered): {0}")]
+    Uncertain(String),
     #[error("the chat does not accept messages from the bot: {0}")]
     Blocked(String),
     #[error("telegram refused the request ({code}): {description}")]
@@ -87,7 +93,7 @@ impl Api {
     pub fn new(api_url: &str, token: &Token, timeout: Duration) -> Result<Self, ApiError> {
         let client = reqwest::Client::builder()
             .connect_timeout(Duration::from_secs(5))
-            .pool_max_idle_per_host(64)
+            .pool_max_idle_per_host(256)
             .build()
             .map_err(|e| ApiError::Network(e.without_url().to_string()))?;
         Ok(Api {
@@ -137,8 +143,16 @@ impl Api {
     }
 }
 
+/// A transport failure: before the connection was made nothing was sent;
+/// after it, the request may have been delivered.
 fn network(e: reqwest::Error) -> ApiError {
-    ApiError::Network(e.without_url().to_string())
+    let unsent = e.is_connect() || e.is_builder();
+    let e = e.without_url().to_string();
+    if unsent {
+        ApiError::Network(e)
+    } else {
+        ApiError::Uncertain(e)
+    }
 }
 
 async fn finish(response: reqwest::Response) -> Result<Value, ApiError> {

@@ -6,17 +6,22 @@
 //! button data), answers button presses at once (the spinner stops), and
 //! sends what the engine returns. Polling and webhook are two ways to feed
 //! it updates (`polling.rs`, `webhook.rs`); both share the dedupe and the
-//! retry policy. No Telegram type leaves this module.
+//! retry policy, and both run the outbox sender beside them (`outbox.rs`).
+//! No Telegram type leaves this module.
 
 mod api;
 mod config;
 mod dedupe;
+mod outbox;
+mod pace;
 mod polling;
 mod render;
 mod retry;
+mod split;
 mod webhook;
 
-use std::path::Path;
+use std::collections::HashMap;
+use std::path::{Path, PathBuf};
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -24,23 +29,33 @@ use serde_json::{Value, json};
 use teloxide::types::{ChatKind, Update, UpdateKind, User};
 
 use crate::app::App;
-use crate::core::{Action, Input, Lang, LearnerId, Place, Text};
+use crate::core::{Action, Attachment, Input, Lang, LearnerId, Place, Text};
 use crate::engine::Event;
+use crate::present::Media;
 
 pub use api::{Api, ApiError, Token};
-pub use config::{ConfigError, ConfigFile, DEFAULT_API_URL, FileSettings, Mode, Settings};
+pub use config::{
+    ConfigError, ConfigFile, DEFAULT_API_URL, FileSettings, Mode, OutboxFile, OutboxSettings,
+    Settings,
+};
 pub use dedupe::LAST_UPDATE_KEY;
-pub use render::{Rendered, deep_link, render};
+pub use outbox::{CHANNEL, chat_of};
+pub use pace::Limits;
+pub use render::{Part, Rendered, deep_link, render};
 pub use retry::{Decision, RetryPolicy};
 
 /// The commands shown in Telegram's menu, with their description keys.
-const COMMANDS: [(&str, &str); 5] = [
+const COMMANDS: [(&str, &str); 6] = [
     ("start", "command-start"),
     ("menu", "command-menu"),
     ("progress", "command-progress"),
+    ("summary", "command-summary"),
     ("lang", "command-lang"),
     ("help", "command-help"),
 ];
+
+/// The menu in group chats, where volunteers post lesson cards.
+const GROUP_COMMANDS: [(&str, &str); 2] = [("push", "command-push"), ("help", "command-help")];
 
 #[derive(Debug, thiserror::Error)]
 pub enum TelegramError {
@@ -59,6 +74,8 @@ pub struct Telegram {
     settings: Settings,
     username: String,
     dedupe: dedupe::Dedupe,
+    /// One lock per picture, so it is uploaded once (see `send_photo`).
+    uploads: std::sync::Mutex<HashMap<PathBuf, Arc<tokio::sync::Mutex<()>>>>,
 }
 
 /// Key of the mark left for a chat that blocked the bot.
@@ -96,6 +113,7 @@ impl Telegram {
             settings,
             username,
             dedupe,
+            uploads: Default::default(),
         };
         bot.register_commands().await?;
         tracing::info!(username = %bot.username, "connected to telegram");
@@ -107,20 +125,28 @@ impl Telegram {
     }
 
     /// `setMyCommands` once per language (by `language_code`), and once
-    /// without a language code in the base language for everyone else.
+    /// without a language code in the base language for everyone else; the
+    /// same again for group chats, with the group commands.
     async fn register_commands(&self) -> Result<(), TelegramError> {
         let localizer = &self.app.localizer;
-        let commands = |lang: &Lang| -> Value {
-            COMMANDS
-                .iter()
+        let commands = |list: &[(&str, &'static str)], lang: &Lang| -> Value {
+            list.iter()
                 .map(|(command, key)| {
                     json!({"command": command, "description": localizer.text(lang, &Text::new(key))})
                 })
                 .collect()
         };
-        let mut calls = vec![json!({"commands": commands(&Lang::base())})];
+        let mut calls = vec![json!({"commands": commands(&COMMANDS, &Lang::base())})];
         for (lang, _) in localizer.languages() {
-            calls.push(json!({"commands": commands(&lang), "language_code": lang.as_str()}));
+            calls.push(
+                json!({"commands": commands(&COMMANDS, &lang), "language_code": lang.as_str()}),
+            );
+        }
+        let groups = json!({"type": "all_group_chats"});
+        calls.push(json!({"commands": commands(&GROUP_COMMANDS, &Lang::base()), "scope": groups}));
+        for (lang, _) in localizer.languages() {
+            calls.push(json!({"commands": commands(&GROUP_COMMANDS, &lang),
+                              "language_code": lang.as_str(), "scope": groups}));
         }
         for body in calls {
             self.call("setMyCommands", &body).await?;
@@ -184,7 +210,7 @@ impl Telegram {
         for action in &handled.actions {
             let Action::Send(message) = action;
             let rendered = render(&self.app.localizer, &handled.lang, message, &self.username);
-            match self.send(chat_id, &rendered).await {
+            match self.send(chat_id, &rendered, &self.settings.retry).await {
                 Ok(()) => {}
                 Err(ApiError::Blocked(reason)) => {
                     tracing::info!(chat_id, %reason, "chat blocked the bot; marked");
@@ -273,87 +299,223 @@ impl Telegram {
         })
     }
 
-    /// Sends one rendered message: a photo (cached `file_id`, or uploaded
-    /// once) with the text as caption when it fits, else photo then text.
-    async fn send(&self, chat_id: i64, rendered: &Rendered) -> Result<(), ApiError> {
-        let mut text_done = false;
-        if let Some(picture) = &rendered.picture {
-            let caption = rendered.fits_caption().then_some(rendered);
-            self.send_photo(chat_id, picture, caption).await?;
-            text_done = caption.is_some();
-        }
-        if !text_done && !rendered.html.is_empty() {
-            let mut body = json!({"chat_id": chat_id, "text": rendered.html, "parse_mode": "HTML",
-                                  "link_preview_options": {"is_disabled": true}});
-            if let Some(keyboard) = &rendered.keyboard {
-                body["reply_markup"] = keyboard.clone();
-            }
-            self.call("sendMessage", &body).await?;
+    /// Sends one rendered message, call by call (`Rendered::parts`).
+    async fn send(
+        &self,
+        chat_id: i64,
+        rendered: &Rendered,
+        retry: &RetryPolicy,
+    ) -> Result<(), ApiError> {
+        for part in rendered.parts() {
+            self.send_part(chat_id, &part, retry).await?;
         }
         Ok(())
     }
 
+    /// One call of a message, repeated as `retry` allows.
+    async fn send_part(
+        &self,
+        chat_id: i64,
+        part: &Part,
+        retry: &RetryPolicy,
+    ) -> Result<(), ApiError> {
+        match part {
+            Part::Text { html, keyboard } => {
+                let mut body = json!({"chat_id": chat_id, "text": html, "parse_mode": "HTML",
+                                      "link_preview_options": {"is_disabled": true}});
+                if let Some(keyboard) = keyboard {
+                    body["reply_markup"] = keyboard.clone();
+                }
+                retry
+                    .run("sendMessage", || self.api.call("sendMessage", &body))
+                    .await?;
+            }
+            Part::Photo {
+                path,
+                caption,
+                keyboard,
+            } => {
+                let caption = Caption::new(caption, keyboard);
+                self.send_photo(chat_id, path, &caption, retry).await?;
+            }
+            Part::Drawn {
+                attachment,
+                lang,
+                caption,
+                keyboard,
+            } => {
+                let Some((name, png)) = self.draw(lang, attachment).await else {
+                    // The text still goes: a picture that cannot be drawn is
+                    // logged, not a reason to lose the message.
+                    if let Some(html) = caption {
+                        let text = Part::Text {
+                            html: html.clone(),
+                            keyboard: keyboard.clone(),
+                        };
+                        return Box::pin(self.send_part(chat_id, &text, retry)).await;
+                    }
+                    return Ok(());
+                };
+                let file = Upload {
+                    field: "photo",
+                    name: &name,
+                    bytes: &png,
+                };
+                let caption = Caption::new(caption, keyboard);
+                self.upload("sendPhoto", chat_id, &file, &caption, retry)
+                    .await?;
+            }
+            Part::Document {
+                document,
+                caption,
+                keyboard,
+            } => {
+                let file = Upload {
+                    field: "document",
+                    name: &document.name,
+                    bytes: &document.content,
+                };
+                let caption = Caption::new(caption, keyboard);
+                self.upload("sendDocument", chat_id, &file, &caption, retry)
+                    .await?;
+            }
+        }
+        Ok(())
+    }
+
+    /// A certificate or chart as PNG, drawn off the async workers (it takes
+    /// tens of milliseconds of CPU).
+    async fn draw(&self, lang: &Lang, attachment: &Attachment) -> Option<(String, Vec<u8>)> {
+        let presenter = self.app.presenter.clone();
+        let (lang, attachment) = (lang.clone(), attachment.clone());
+        match tokio::task::spawn_blocking(move || presenter.media(&lang, &attachment)).await {
+            Ok(Ok(Media::Photo { name, png })) => Some((name, png)),
+            Ok(Ok(_)) => None,
+            Ok(Err(e)) => {
+                tracing::error!(error = %e, "cannot draw a picture");
+                None
+            }
+            Err(e) => {
+                tracing::error!(error = %e, "the drawing task failed");
+                None
+            }
+        }
+    }
+
+    /// A picture by its cached `file_id`, else uploaded. Uploads of one
+    /// picture are single-flight: learners who reach it together wait for
+    /// the first upload and then send its file id.
     async fn send_photo(
         &self,
         chat_id: i64,
         path: &Path,
-        caption: Option<&Rendered>,
+        caption: &Caption<'_>,
+        retry: &RetryPolicy,
     ) -> Result<(), ApiError> {
-        let store = self.app.engine.store();
         let key = photo_key(path);
-        if let Ok(Some(file_id)) = store.channel_get(&key) {
-            let mut body = json!({"chat_id": chat_id, "photo": file_id});
-            if let Some(r) = caption {
-                body["caption"] = json!(r.html);
-                body["parse_mode"] = json!("HTML");
-                if let Some(keyboard) = &r.keyboard {
-                    body["reply_markup"] = keyboard.clone();
-                }
-            }
-            match self.call("sendPhoto", &body).await {
+        let mut refused = None;
+        if let Some(file_id) = self.cached(&key) {
+            match self
+                .send_photo_by_id(chat_id, &file_id, caption, retry)
+                .await
+            {
                 // A file id Telegram no longer knows: upload again below.
-                Err(ApiError::Rejected { code: 400, .. }) => {}
-                other => return other.map(|_| ()),
+                Err(ApiError::Rejected { code: 400, .. }) => refused = Some(file_id),
+                other => return other,
             }
+        }
+        let lock = self.upload_lock(path);
+        let _one_upload_at_a_time = lock.lock().await;
+        // Someone else may have uploaded it while we waited.
+        if let Some(file_id) = self.cached(&key).filter(|id| Some(id) != refused.as_ref()) {
+            return self
+                .send_photo_by_id(chat_id, &file_id, caption, retry)
+                .await;
         }
         let bytes = tokio::fs::read(path)
             .await
             .map_err(|e| ApiError::Invalid(format!("cannot read {}: {e}", path.display())))?;
-        let file_name = path.file_name().map_or_else(
-            || "picture".to_string(),
-            |n| n.to_string_lossy().into_owned(),
-        );
+        let name = path
+            .file_name()
+            .map_or_else(|| "picture".into(), |n| n.to_string_lossy());
+        let file = Upload {
+            field: "photo",
+            name: &name,
+            bytes: &bytes,
+        };
         let result = self
-            .settings
-            .retry
-            .run("sendPhoto", || {
-                let mut form = reqwest::multipart::Form::new()
-                    .text("chat_id", chat_id.to_string())
-                    .part(
-                        "photo",
-                        reqwest::multipart::Part::bytes(bytes.clone()).file_name(file_name.clone()),
-                    );
-                if let Some(r) = caption {
-                    form = form
-                        .text("caption", r.html.clone())
-                        .text("parse_mode", "HTML");
-                    if let Some(keyboard) = &r.keyboard {
-                        form = form.text("reply_markup", keyboard.to_string());
-                    }
-                }
-                self.api.call_multipart("sendPhoto", form)
-            })
+            .upload("sendPhoto", chat_id, &file, caption, retry)
             .await?;
         // The largest size comes last; any of them names the same upload.
         if let Some(file_id) = result["photo"]
             .as_array()
             .and_then(|sizes| sizes.last())
             .and_then(|size| size["file_id"].as_str())
-            && let Err(e) = store.channel_put(&key, file_id)
+            && let Err(e) = self.app.engine.store().channel_put(&key, file_id)
         {
             tracing::warn!(error = %e, "could not remember a picture's file id");
         }
         Ok(())
+    }
+
+    async fn send_photo_by_id(
+        &self,
+        chat_id: i64,
+        file_id: &str,
+        caption: &Caption<'_>,
+        retry: &RetryPolicy,
+    ) -> Result<(), ApiError> {
+        let mut body = json!({"chat_id": chat_id, "photo": file_id});
+        if let Some(text) = caption.html {
+            body["caption"] = json!(text);
+            body["parse_mode"] = json!("HTML");
+        }
+        if let Some(keyboard) = caption.keyboard {
+            body["reply_markup"] = keyboard.clone();
+        }
+        retry
+            .run("sendPhoto", || self.api.call("sendPhoto", &body))
+            .await
+            .map(|_| ())
+    }
+
+    /// A multipart upload of one file with its caption and buttons.
+    async fn upload(
+        &self,
+        method: &str,
+        chat_id: i64,
+        file: &Upload<'_>,
+        caption: &Caption<'_>,
+        retry: &RetryPolicy,
+    ) -> Result<Value, ApiError> {
+        retry
+            .run(method, || {
+                let part = reqwest::multipart::Part::bytes(file.bytes.to_vec())
+                    .file_name(file.name.to_string());
+                let mut form = reqwest::multipart::Form::new()
+                    .text("chat_id", chat_id.to_string())
+                    .part(file.field, part);
+                if let Some(text) = caption.html {
+                    form = form
+                        .text("caption", text.to_string())
+                        .text("parse_mode", "HTML");
+                }
+                if let Some(keyboard) = caption.keyboard {
+                    form = form.text("reply_markup", keyboard.to_string());
+                }
+                self.api.call_multipart(method, form)
+            })
+            .await
+    }
+
+    fn cached(&self, key: &str) -> Option<String> {
+        self.app.engine.store().channel_get(key).ok().flatten()
+    }
+
+    /// The lock that serialises uploads of one picture.
+    fn upload_lock(&self, path: &Path) -> Arc<tokio::sync::Mutex<()>> {
+        let mut locks = self.uploads.lock().unwrap_or_else(|p| p.into_inner());
+        Arc::clone(locks.entry(path.to_path_buf()).or_default())
     }
 
     /// Writes the dedupe mark and flushes the store (at shutdown).
@@ -362,6 +524,28 @@ impl Telegram {
         self.app.engine.store().flush()?;
         Ok(())
     }
+}
+
+/// The text and buttons that go with a file.
+struct Caption<'a> {
+    html: Option<&'a str>,
+    keyboard: Option<&'a Value>,
+}
+
+impl<'a> Caption<'a> {
+    fn new(html: &'a Option<String>, keyboard: &'a Option<Value>) -> Self {
+        Caption {
+            html: html.as_deref(),
+            keyboard: keyboard.as_ref(),
+        }
+    }
+}
+
+/// A file to upload: the form field it goes in, its name and content.
+struct Upload<'a> {
+    field: &'static str,
+    name: &'a str,
+    bytes: &'a [u8],
 }
 
 /// Waits `duration`, or less if shutdown is asked.

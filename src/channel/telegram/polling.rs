@@ -12,6 +12,7 @@ use teloxide::types::Update;
 use tokio::sync::watch;
 
 use super::api::ApiError;
+use super::outbox::OutboxTask;
 use super::retry::Decision;
 use super::{Telegram, TelegramError, pause};
 
@@ -28,6 +29,7 @@ impl Telegram {
         // getUpdates is refused while a webhook is set.
         self.call("deleteWebhook", &json!({"drop_pending_updates": false}))
             .await?;
+        let outbox = OutboxTask::start(&self, shutdown.clone());
         let mut failures = 0;
         while !*shutdown.borrow() {
             let body = json!({
@@ -62,6 +64,7 @@ impl Telegram {
             self.handle_batch(raw).await;
             self.dedupe.persist()?;
         }
+        outbox.finish().await;
         self.finish()?;
         // Confirm the handled updates to Telegram; harmless if it fails,
         // since the persisted id skips them after a restart anyway.

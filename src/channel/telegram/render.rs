@@ -2,33 +2,120 @@
 //!
 //! Pure: text through Fluent, escaped, headings bold, tips in italics;
 //! callback buttons carry the core's compact data, "open the private chat"
-//! buttons a `t.me` deep link to this bot.
+//! buttons a `t.me` deep link to this bot. `Rendered::parts` then lays a
+//! message out as the Bot API calls that send it.
 
 use std::path::PathBuf;
 
 use serde_json::{Value, json};
 use teloxide::utils::html::escape;
 
-use crate::core::{Attachment, Block, Callback, Lang, Message, Target};
+use super::split::{MAX_CAPTION_CHARS, MAX_MESSAGE_CHARS, split_html, units};
+use crate::core::{Attachment, Block, Callback, Document, Lang, Message, Target};
 use crate::i18n::Localizer;
 
 /// Telegram's limit for callback data, in bytes.
 const MAX_CALLBACK_BYTES: usize = 64;
-/// Telegram's limit for a photo caption, in characters.
-pub const MAX_CAPTION_CHARS: usize = 1024;
 
 #[derive(Debug, Clone, PartialEq)]
 pub struct Rendered {
     pub html: String,
     /// `reply_markup` for the message, if it has buttons.
     pub keyboard: Option<Value>,
-    pub picture: Option<PathBuf>,
+    pub attachment: Option<Attachment>,
+    /// The language pictures are drawn in.
+    pub lang: Lang,
+}
+
+/// One Bot API call of a rendered message.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Part {
+    /// `sendPhoto`, by cached file id or uploaded.
+    Photo {
+        path: PathBuf,
+        caption: Option<String>,
+        keyboard: Option<Value>,
+    },
+    /// `sendDocument`, uploaded with its file name.
+    Document {
+        document: Document,
+        caption: Option<String>,
+        keyboard: Option<Value>,
+    },
+    /// `sendPhoto` of a certificate or chart, drawn in `lang` when sent.
+    Drawn {
+        attachment: Attachment,
+        lang: Lang,
+        caption: Option<String>,
+        keyboard: Option<Value>,
+    },
+    /// `sendMessage` with HTML.
+    Text {
+        html: String,
+        keyboard: Option<Value>,
+    },
+}
+
+impl Part {
+    /// The Bot API method that sends it.
+    pub fn method(&self) -> &'static str {
+        match self {
+            Part::Photo { .. } | Part::Drawn { .. } => "sendPhoto",
+            Part::Document { .. } => "sendDocument",
+            Part::Text { .. } => "sendMessage",
+        }
+    }
 }
 
 impl Rendered {
-    /// Whether the text fits as the picture's caption.
-    pub fn fits_caption(&self) -> bool {
-        self.html.chars().count() <= MAX_CAPTION_CHARS
+    /// The calls, in order: the attachment first, with the text as its
+    /// caption if it fits; otherwise the text follows, cut into messages
+    /// Telegram accepts. The buttons always go on the last call, so they
+    /// sit under the end of what the learner reads.
+    pub fn parts(&self) -> Vec<Part> {
+        let mut parts = Vec::new();
+        let fits_caption = units(&self.html) <= MAX_CAPTION_CHARS;
+        let caption = (fits_caption && !self.html.is_empty()).then(|| self.html.clone());
+        let text_follows = !fits_caption || self.attachment.is_none();
+        let attachment_keyboard = if text_follows && !self.html.is_empty() {
+            None
+        } else {
+            self.keyboard.clone()
+        };
+        match &self.attachment {
+            Some(Attachment::Picture(path)) => parts.push(Part::Photo {
+                path: path.clone(),
+                caption: caption.filter(|_| !text_follows),
+                keyboard: attachment_keyboard,
+            }),
+            Some(Attachment::Document(document)) => parts.push(Part::Document {
+                document: document.clone(),
+                caption: caption.filter(|_| !text_follows),
+                keyboard: attachment_keyboard,
+            }),
+            Some(drawn @ (Attachment::Chart(_) | Attachment::Certificate(_))) => {
+                parts.push(Part::Drawn {
+                    attachment: drawn.clone(),
+                    lang: self.lang.clone(),
+                    caption: caption.filter(|_| !text_follows),
+                    keyboard: attachment_keyboard,
+                });
+            }
+            None => {}
+        }
+        if text_follows && !self.html.is_empty() {
+            let texts = split_html(&self.html, MAX_MESSAGE_CHARS);
+            let last = texts.len() - 1;
+            for (i, html) in texts.into_iter().enumerate() {
+                let keyboard = if i == last {
+                    self.keyboard.clone()
+                } else {
+                    None
+                };
+                parts.push(Part::Text { html, keyboard });
+            }
+        }
+        parts
     }
 }
 
@@ -72,10 +159,8 @@ pub fn render(
     Rendered {
         html,
         keyboard: (!rows.is_empty()).then(|| json!({ "inline_keyboard": rows })),
-        picture: match &message.attachment {
-            Some(Attachment::Picture(path)) => Some(path.clone()),
-            _ => None,
-        },
+        attachment: message.attachment.clone(),
+        lang: lang.clone(),
     }
 }
 
@@ -159,6 +244,61 @@ mod tests {
                  {"text": "💬 Learn in a private chat", "url": "https://t.me/hv_bot?start=l_basics-phone"}],
                 [{"text": "💬 Learn in a private chat", "url": "https://t.me/hv_bot"}]
             ]})
+        );
+    }
+
+    fn rendered(html: &str, attachment: Option<Attachment>) -> Rendered {
+        Rendered {
+            html: html.to_string(),
+            keyboard: Some(json!({"inline_keyboard": [[{"text": "x", "callback_data": "1:m"}]]})),
+            attachment,
+            lang: Lang::new("vi"),
+        }
+    }
+
+    #[test]
+    fn short_text_is_the_caption_with_the_buttons() {
+        let r = rendered("<b>Hi</b>", Some(Attachment::Picture("a.png".into())));
+        assert_eq!(
+            r.parts(),
+            [Part::Photo {
+                path: "a.png".into(),
+                caption: Some("<b>Hi</b>".into()),
+                keyboard: r.keyboard.clone(),
+            }]
+        );
+    }
+
+    #[test]
+    fn long_text_follows_the_attachment_in_parts_with_buttons_on_the_last() {
+        let html = "Bác đọc kỹ nhé. ".repeat(600);
+        let document = Document {
+            name: "export.csv".into(),
+            content: b"a,b\n".to_vec(),
+        };
+        let r = rendered(&html, Some(Attachment::Document(document.clone())));
+        let parts = r.parts();
+        assert_eq!(
+            parts[0],
+            Part::Document {
+                document,
+                caption: None,
+                keyboard: None
+            }
+        );
+        assert_eq!(parts.len(), 4, "{} chars in 4096-char messages", html.len());
+        for (i, part) in parts[1..].iter().enumerate() {
+            let Part::Text { html, keyboard } = part else {
+                panic!("{part:?}")
+            };
+            assert!(units(html) <= MAX_MESSAGE_CHARS);
+            assert_eq!(keyboard.is_some(), i == 2, "buttons only on the last part");
+        }
+        let plain = rendered(&html, None).parts();
+        assert_eq!(plain.len(), 3);
+        assert_eq!(
+            plain.iter().map(Part::method).collect::<Vec<_>>(),
+            ["sendMessage"; 3]
         );
     }
 

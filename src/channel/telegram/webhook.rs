@@ -15,6 +15,7 @@ use serde_json::json;
 use teloxide::types::Update;
 use tokio::sync::watch;
 
+use super::outbox::OutboxTask;
 use super::{Telegram, TelegramError};
 
 const SECRET_HEADER: &str = "x-telegram-bot-api-secret-token";
@@ -47,6 +48,7 @@ impl Telegram {
         )
         .await?;
         tracing::info!(%listen, path, "telegram webhook listening");
+        let outbox = OutboxTask::start(&self, shutdown.clone());
         let persister = {
             let bot = Arc::clone(&self);
             let mut stop = shutdown.clone();
@@ -65,6 +67,7 @@ impl Telegram {
             })
             .await;
         let _ = persister.await;
+        outbox.finish().await;
         self.finish()?;
         served.map_err(|e| TelegramError::Listen {
             addr: listen.to_string(),
