@@ -11,6 +11,8 @@ use hocvuso::channel::console::{Console, ConsoleOptions};
 use hocvuso::core::LearnerId;
 use hocvuso::lesson::{LoadError, load_tree};
 
+const DEFAULT_AREAS: &str = "areas.toml";
+
 #[derive(Parser)]
 #[command(
     name = "hocvuso",
@@ -34,14 +36,9 @@ struct Cli {
         env = "HOCVUSO_LOCALES"
     )]
     locales: PathBuf,
-    /// The area tree: province → commune/ward → residential group.
-    #[arg(
-        long,
-        global = true,
-        default_value = "areas.toml",
-        env = "HOCVUSO_AREAS"
-    )]
-    areas: PathBuf,
+    /// The area tree: province → commune/ward → residential group [default: areas.toml].
+    #[arg(long, global = true, env = "HOCVUSO_AREAS")]
+    areas: Option<PathBuf>,
     /// Admins by channel user id, comma-separated (`tg:123,console:admin`).
     #[arg(
         long = "admins",
@@ -143,7 +140,7 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
                 lessons: cli.lessons,
                 locales: cli.locales,
                 data,
-                areas: cli.areas,
+                areas: cli.areas.unwrap_or_else(|| PathBuf::from(DEFAULT_AREAS)),
             };
             let app = App::start(&paths, &staffing).map_err(explain_start)?;
             let stdin = std::io::stdin();
@@ -166,8 +163,9 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
                 lessons: cli.lessons,
                 locales: cli.locales,
                 data: PathBuf::new(),
-                areas: cli.areas,
+                areas: PathBuf::new(),
             },
+            cli.areas,
             staffing,
             config,
             data,
@@ -183,6 +181,7 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
 #[allow(clippy::too_many_arguments)]
 fn serve(
     paths: Paths,
+    areas: Option<PathBuf>,
     staffing: Staffing,
     config: Option<PathBuf>,
     data: Option<PathBuf>,
@@ -196,6 +195,18 @@ fn serve(
     let file = match &config {
         Some(path) => ConfigFile::read(path)?,
         None => ConfigFile::default(),
+    };
+    let mut staffing = staffing;
+    for admin in &file.admins {
+        let id = LearnerId::new(admin.trim())
+            .with_context(|| format!("admin id `{admin}` in the config file is not valid"))?;
+        staffing.admins.push(id);
+    }
+    let paths = Paths {
+        areas: areas
+            .or(file.areas.clone())
+            .unwrap_or_else(|| PathBuf::from(DEFAULT_AREAS)),
+        ..paths
     };
     let tg = file.telegram;
     let token = std::env::var("TELEGRAM_BOT_TOKEN")

@@ -248,3 +248,24 @@ async fn kill_9_mid_broadcast_loses_nothing_and_repeats_at_most_the_send_in_flig
 fn texts_of(item: &hocvuso::core::Outgoing) -> String {
     format!("{:?}", item.message)
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn serve_takes_admins_and_areas_from_the_config_file() {
+    let fake = FakeBotApi::start().await;
+    let data = tempfile::tempdir().unwrap();
+    let config = data.path().join("hocvuso.toml");
+    std::fs::write(
+        &config,
+        format!(
+            "admins = [\"tg:{LAN}\"]\nareas = {:?}\n",
+            crate::support::repo("areas.toml")
+        ),
+    )
+    .unwrap();
+    let store = data.path().join("store");
+    let _serve = Serve::start(&fake, &store, Some(&config));
+    answer(&fake, text_update(1, LAN, "/start")).await;
+    answer(&fake, button_update(2, LAN, 10, "1:lang:vi")).await;
+    let a = answer(&fake, text_update(3, LAN, "/stats")).await;
+    assert!(texts(&a).contains("Số liệu: Tỉnh Mẫu"), "{}", texts(&a));
+}

@@ -149,6 +149,11 @@ impl OutboxFile {
 #[serde(deny_unknown_fields)]
 pub struct ConfigFile {
     pub data: Option<PathBuf>,
+    /// The area tree file (`areas.toml`).
+    pub areas: Option<PathBuf>,
+    /// Admins by user id (`tg:123`, `zalo:456`), beside `--admins`.
+    #[serde(default)]
+    pub admins: Vec<String>,
     #[serde(default)]
     pub telegram: FileSettings,
     /// The `[zalo]` table, read by the Zalo channel.
