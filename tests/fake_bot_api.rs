@@ -556,6 +556,19 @@ pub fn group_update(update_id: i64, user: i64, group: i64, text: &str) -> Value 
         "text": text}})
 }
 
+/// A press by `user`, in group `group`, of a button carrying `data`.
+pub fn group_button_update(update_id: i64, user: i64, group: i64, data: &str) -> Value {
+    json!({"update_id": update_id, "callback_query": {
+        "id": format!("q{update_id}"),
+        "from": {"id": user, "is_bot": false, "first_name": "Hà"},
+        "chat_instance": "2",
+        "message": {"message_id": update_id, "date": 1_700_000_000,
+                    "chat": {"id": group, "type": "supergroup", "title": "Hội người cao tuổi"},
+                    "from": {"id": 42, "is_bot": true, "first_name": "Học vụ số"},
+                    "text": "…"},
+        "data": data}})
+}
+
 /// A press of a button carrying `data` on bot message `message_id`.
 pub fn button_update(update_id: i64, user: i64, message_id: i64, data: &str) -> Value {
     json!({"update_id": update_id, "callback_query": {

@@ -13,7 +13,8 @@ use tokio::sync::watch;
 use tokio::task::JoinHandle;
 
 use crate::fake_bot_api::{
-    BOT_USERNAME, FakeBotApi, Request, button_update, group_update, text_update,
+    BOT_USERNAME, FakeBotApi, Request, button_update, group_button_update, group_update,
+    text_update,
 };
 use crate::support::{localizer, repo};
 
@@ -76,7 +77,10 @@ pub async fn start_with(fake: &FakeBotApi, store: Arc<dyn Store>, settings: Sett
 
 async fn connect(store: Arc<dyn Store>, settings: Settings) -> Arc<Telegram> {
     let tree = load_tree(&repo("tests/fixtures/good")).unwrap();
-    let app = Arc::new(App::with_store(Arc::new(tree), localizer(), store));
+    let localizer = localizer();
+    let core = hocvuso::core::Core::new(Arc::new(tree), localizer.languages())
+        .with_admins(vec![LearnerId::new(format!("tg:{VOLUNTEER}")).unwrap()]);
+    let app = Arc::new(App::with_core(core, localizer, store));
     Telegram::connect(app, settings).await.unwrap()
 }
 
@@ -489,6 +493,69 @@ async fn a_group_message_gets_the_open_private_chat_button() {
             .load(&LearnerId::new(format!("tg:{LAN}")).unwrap())
             .unwrap()
             .is_none()
+    );
+}
+
+/// Someone allowed to push lesson cards (an admin from the configuration).
+const VOLUNTEER: i64 = 4242;
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_volunteer_pushes_a_lesson_card_to_a_group_and_a_member_cannot() {
+    let fake = FakeBotApi::start().await;
+    let store = Arc::new(MemoryStore::new());
+    let bot = start(&fake, store.clone()).await;
+    let group = -100_778;
+    let to_group = |r: &[Request]| {
+        r.iter()
+            .filter(|r| r.method == "sendmessage" && r.chat_id() == Some(group))
+            .count()
+    };
+    fake.push_update(group_update(1, VOLUNTEER, group, "/push@hocvuso_test_bot"));
+    fake.wait_for("the topic picker", |r| to_group(r) >= 1)
+        .await;
+    let picker = fake.calls("sendMessage").pop().unwrap();
+    assert!(
+        picker.buttons().contains(&"1:pt:basics".to_string()),
+        "{:?}",
+        picker.buttons()
+    );
+    for (n, data) in ["1:pt:basics", "1:pl:basics-phone", "1:ps:basics-phone:0"]
+        .into_iter()
+        .enumerate()
+    {
+        let before = to_group(&fake.requests());
+        fake.push_update(group_button_update(2 + n as i64, VOLUNTEER, group, data));
+        fake.wait_for("the next screen", |r| to_group(r) > before)
+            .await;
+    }
+    // The outbox sender posts the card with a deep link that counts the group.
+    fake.wait_for("the lesson card", |r| {
+        r.iter().any(|r| {
+            r.chat_id() == Some(group)
+                && r.buttons()
+                    .iter()
+                    .any(|b| b.contains("?start=g_") && b.ends_with("_basics-phone"))
+        })
+    })
+    .await;
+
+    // A member pressing the same button is refused; no second card.
+    let before = to_group(&fake.requests());
+    fake.push_update(group_button_update(9, LAN, group, "1:ps:basics-phone:0"));
+    fake.wait_for("the refusal", |r| to_group(r) > before).await;
+    tokio::time::sleep(Duration::from_millis(300)).await;
+    bot.stop().await;
+    let cards = fake
+        .requests()
+        .iter()
+        .filter(|r| r.buttons().iter().any(|b| b.contains("?start=g_")))
+        .count();
+    assert_eq!(cards, 1);
+    assert!(
+        store
+            .outbox_due("telegram", i64::MAX, 10)
+            .unwrap()
+            .is_empty()
     );
 }
 
