@@ -12,9 +12,12 @@
 //! own resident memory (VmRSS, and the peak VmHWM) from /proc/self/status.
 //! Targets: ≥ 2,000 updates/s, p99 < 50 ms, RSS < 100 MB.
 //!
+//! Then 10,000 more updates are offered at 2,000/s (the throughput target)
+//! and their latency is measured the same way.
+//!
 //! Protocol on the fake's stdin/stdout: it prints `URL <url>`, waits for
-//! `GO`, prints `DONE <updates/s> <p50 µs> <p99 µs> <p99 after warm-up µs>`, and serves until its
-//! stdin closes.
+//! `GO`, prints `DONE <updates/s> <p50 µs> <p99 µs> <p99 after warm-up µs>
+//! <paced p50 µs> <paced p99 µs>`, and serves until its stdin closes.
 
 #[path = "../tests/fake_bot_api.rs"]
 mod fake_bot_api;
@@ -40,6 +43,10 @@ const FAKE_ENV: &str = "HOCVUSO_BENCH_FAKE";
 /// The first updates meet a cold store and open the HTTP connections; the
 /// p99 is also given without them.
 const WARM_UP: i64 = 1_000;
+/// Then updates offered at the target rate, where the latency target applies
+/// (all at once, latency is mostly time spent queued behind the others).
+const PACED: i64 = 10_000;
+const PACED_RATE: i64 = 2_000;
 
 fn main() {
     match std::env::var(FAKE_ENV) {
@@ -109,14 +116,18 @@ fn bot_process() {
         .skip(1)
         .filter_map(|f| f.parse().ok())
         .collect();
-    let [rate, p50, p99, warm_p99] = fields[..] else {
+    let [rate, p50, p99, warm_p99, paced_p50, paced_p99] = fields[..] else {
         panic!("the fake reported {done:?}")
     };
     println!(
-        "telegram: {UPDATES} updates, {rate:.0} updates/s; latency p50 {:.1} ms p99 {:.1} ms (p99 after the first {WARM_UP}: {:.1} ms); bot process {memory} ({LEARNERS} learners in the store; fake in its own process)",
+        "telegram: {UPDATES} updates all at once: {rate:.0} updates/s; latency p50 {:.1} ms p99 {:.1} ms (p99 after the first {WARM_UP}: {:.1} ms)\n\
+         telegram: {PACED} updates offered at {PACED_RATE}/s: latency p50 {:.1} ms p99 {:.1} ms\n\
+         bot process {memory} ({LEARNERS} learners in the store; fake in its own process)",
         p50 / 1000.0,
         p99 / 1000.0,
-        warm_p99 / 1000.0
+        warm_p99 / 1000.0,
+        paced_p50 / 1000.0,
+        paced_p99 / 1000.0
     );
 }
 
@@ -153,14 +164,43 @@ fn fake_process(store_dir: &Path) {
             tokio::time::sleep(Duration::from_millis(20)).await;
         }
         let elapsed = started.elapsed();
-        let (p50, p99) = latencies(&fake, 0);
-        let (_, warm_p99) = latencies(&fake, WARM_UP);
+        let saturated: Vec<(i64, i64)> = (0..UPDATES).map(|i| (i + 1, user(i))).collect();
+        let (p50, p99) = latencies(&fake, &saturated);
+        let (_, warm_p99) = latencies(&fake, &saturated[WARM_UP as usize..]);
+
+        // The latency target at the throughput target: 2,000 updates/s
+        // offered in 10 ms ticks, from other learners than above.
+        let paced: Vec<(i64, i64)> = (0..PACED)
+            .map(|i| (UPDATES + 1 + i, 1_000_000 + (i * 5 + 1) % LEARNERS))
+            .collect();
+        let tick = Duration::from_millis(10);
+        let per_tick = (PACED_RATE / 100) as usize;
+        let mut next = Instant::now();
+        for chunk in paced.chunks(per_tick) {
+            fake.push_updates(
+                chunk
+                    .iter()
+                    .map(|(id, user)| fake_bot_api::button_update(*id, *user, 1, "1:t:basics")),
+            );
+            next += tick;
+            tokio::time::sleep_until(next.into()).await;
+        }
+        loop {
+            let answered = fake.count_ok("sendMessage");
+            if answered >= (UPDATES + PACED) as usize && fake.pending_updates() == 0 {
+                break;
+            }
+            tokio::time::sleep(Duration::from_millis(20)).await;
+        }
+        let (paced_p50, paced_p99) = latencies(&fake, &paced);
         println!(
-            "DONE {:.1} {} {} {}",
+            "DONE {:.1} {} {} {} {} {}",
             UPDATES as f64 / elapsed.as_secs_f64(),
             p50.as_micros(),
             p99.as_micros(),
-            warm_p99.as_micros()
+            warm_p99.as_micros(),
+            paced_p50.as_micros(),
+            paced_p99.as_micros()
         );
         // Serve the bot's shutdown calls until it lets us go.
         tokio::task::spawn_blocking(move || for _ in stdin {})
@@ -191,8 +231,8 @@ fn fill_store(dir: &Path) {
 }
 
 /// p50 and p99 from an update's hand-out to the last request for its chat,
-/// over the updates from `from` on.
-fn latencies(fake: &fake_bot_api::FakeBotApi, from: i64) -> (Duration, Duration) {
+/// over the given (update id, user) pairs.
+fn latencies(fake: &fake_bot_api::FakeBotApi, updates: &[(i64, i64)]) -> (Duration, Duration) {
     let handed = fake.handed_out();
     let mut last_per_chat: HashMap<i64, Instant> = HashMap::new();
     for r in fake.requests() {
@@ -200,14 +240,9 @@ fn latencies(fake: &fake_bot_api::FakeBotApi, from: i64) -> (Duration, Duration)
             last_per_chat.insert(chat, r.at);
         }
     }
-    let mut latencies: Vec<Duration> = (from..UPDATES)
-        .filter_map(|i| {
-            Some(
-                last_per_chat
-                    .get(&user(i))?
-                    .duration_since(*handed.get(&(i + 1))?),
-            )
-        })
+    let mut latencies: Vec<Duration> = updates
+        .iter()
+        .filter_map(|(id, user)| Some(last_per_chat.get(user)?.duration_since(*handed.get(id)?)))
         .collect();
     latencies.sort();
     let pct = |p: f64| latencies[((latencies.len() as f64 * p) as usize).min(latencies.len() - 1)];
