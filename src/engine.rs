@@ -90,10 +90,11 @@ impl Engine {
             random: fresh_random(),
         };
         if let Place::Group { chat } = &event.place {
+            let push_group = learner.push_group.clone();
             let reply = self
                 .core
                 .handle_group(&mut learner, &event.input, chat, &ctx);
-            if has_records(&reply) {
+            if has_records(&reply) || learner.push_group != push_group {
                 self.commit(&learner, None, &reply)?;
             }
             return Ok(Handled {

@@ -355,21 +355,27 @@ fn volunteers_push_cards_to_groups_now_or_later_and_learners_count_for_the_group
     bot.grant("tg:5", "volunteer", "hoa-sen-tdp-1");
     assert_eq!(keys(&bot.say("tg:5", "/push")), ["push-in-group-only"]);
 
+    // In the group: a short answer there, the picker privately (outbox).
     let h = bot.in_group("tg:5", Input::Text("/push@hocvuso_bot".into()));
-    assert_eq!(keys(&h), ["push-choose-topic"]);
-    bot.in_group(
-        "tg:5",
-        Input::Button(Callback::PushTopic("safety".into()).encode()),
+    assert_eq!(keys(&h), ["push-check-private"]);
+    let picker = bot.store.outbox_due("telegram", bot.now, 10).unwrap();
+    assert_eq!(picker.len(), 1);
+    assert_eq!(picker[0].item.to, Recipient::Learner { id: id("tg:5") });
+    assert!(
+        picker[0]
+            .item
+            .message
+            .callbacks()
+            .any(|c| *c == Callback::PushTopic("safety".into()))
     );
-    bot.in_group(
-        "tg:5",
-        Input::Button(Callback::PushLesson("safety-otp".into()).encode()),
-    );
-    let h = bot.in_group(
-        "tg:5",
-        Input::Button(Callback::PushAt("safety-otp".into(), 0).encode()),
-    );
+    bot.store.outbox_remove(&picker[0].id).unwrap();
+    // Privately, /push shows the same picker for the remembered group.
+    assert_eq!(keys(&bot.say("tg:5", "/push")), ["push-choose-topic"]);
+    bot.press("tg:5", Callback::PushTopic("safety".into()));
+    bot.press("tg:5", Callback::PushLesson("safety-otp".into()));
+    let h = bot.press("tg:5", Callback::PushAt("safety-otp".into(), 0));
     assert_eq!(keys(&h), ["push-queued"]);
+    // The picker's buttons also work if pressed in the group itself.
     let later = bot.in_group(
         "tg:5",
         Input::Button(Callback::PushAt("safety-otp".into(), 2).encode()),

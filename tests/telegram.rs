@@ -510,10 +510,19 @@ async fn a_volunteer_pushes_a_lesson_card_to_a_group_and_a_member_cannot() {
             .filter(|r| r.method == "sendmessage" && r.chat_id() == Some(group))
             .count()
     };
+    let to_volunteer = |r: &[Request]| {
+        r.iter()
+            .filter(|r| r.method == "sendmessage" && r.chat_id() == Some(VOLUNTEER))
+            .count()
+    };
     fake.push_update(group_update(1, VOLUNTEER, group, "/push@hocvuso_test_bot"));
-    fake.wait_for("the topic picker", |r| to_group(r) >= 1)
+    fake.wait_for("the note in the group", |r| to_group(r) >= 1)
+        .await;
+    // The picker comes privately, through the outbox.
+    fake.wait_for("the private picker", |r| to_volunteer(r) >= 1)
         .await;
     let picker = fake.calls("sendMessage").pop().unwrap();
+    assert_eq!(picker.chat_id(), Some(VOLUNTEER));
     assert!(
         picker.buttons().contains(&"1:pt:basics".to_string()),
         "{:?}",
@@ -523,9 +532,9 @@ async fn a_volunteer_pushes_a_lesson_card_to_a_group_and_a_member_cannot() {
         .into_iter()
         .enumerate()
     {
-        let before = to_group(&fake.requests());
-        fake.push_update(group_button_update(2 + n as i64, VOLUNTEER, group, data));
-        fake.wait_for("the next screen", |r| to_group(r) > before)
+        let before = to_volunteer(&fake.requests());
+        fake.push_update(button_update(2 + n as i64, VOLUNTEER, 50 + n as i64, data));
+        fake.wait_for("the next screen", |r| to_volunteer(r) > before)
             .await;
     }
     // The outbox sender posts the card with a deep link that counts the group.

@@ -59,8 +59,15 @@ async fn start(fake: &FakeZalo, store: Arc<dyn Store>) -> Running {
 }
 
 async fn start_with(store: Arc<dyn Store>, settings: Settings) -> Running {
+    start_as(store, settings, Vec::new()).await
+}
+
+/// The bot with `admins` named in its configuration.
+async fn start_as(store: Arc<dyn Store>, settings: Settings, admins: Vec<LearnerId>) -> Running {
     let tree = load_tree(&repo("tests/fixtures/good")).unwrap();
-    let app = Arc::new(App::with_store(Arc::new(tree), localizer(), store));
+    let localizer = localizer();
+    let core = hocvuso::core::Core::new(Arc::new(tree), localizer.languages()).with_admins(admins);
+    let app = Arc::new(App::with_core(core, localizer, store));
     let path = settings.webhook_path.clone();
     let zalo = Zalo::new(app, settings).unwrap();
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
@@ -483,4 +490,60 @@ fn unix_now() -> i64 {
         .duration_since(std::time::UNIX_EPOCH)
         .unwrap()
         .as_secs() as i64
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_volunteer_pushes_a_card_from_a_zalo_group() {
+    let fake = FakeZalo::start("A0", "R0").await;
+    let store = Arc::new(MemoryStore::new());
+    let mut bot = start_as(store.clone(), settings(&fake), vec![lan()]).await;
+    let a = say(&fake, &mut bot, "/start").await;
+    press(&fake, &mut bot, &a, "1:lang:vi").await;
+
+    // In the group: a short note there (GMF, no buttons), the picker privately.
+    let group_event = json!({"app_id": crate::fake_zalo_api::APP_ID, "event_name": "user_send_group_text",
+        "timestamp": "1700000000500", "sender": {"id": LAN}, "recipient": {"id": "7007"},
+        "message": {"msg_id": "grp-1", "text": "/push"}});
+    assert_eq!(bot.post(&group_event).await, 200);
+    fake.wait_for("the note and the picker", |r| {
+        r.iter().any(|r| r.path == "/v3.0/oa/group/message")
+            && r.iter()
+                .any(|r| r.buttons().contains(&"#hv:1:pt:basics".to_string()))
+    })
+    .await;
+    let note = fake.calls("/v3.0/oa/group/message").pop().unwrap();
+    assert_eq!(note.fields["recipient"]["group_id"], "7007");
+    assert!(note.text().contains("trò chuyện riêng"), "{}", note.text());
+    // Chatter in the group that is not a command gets no answer.
+    let chatter = json!({"app_id": crate::fake_zalo_api::APP_ID, "event_name": "user_send_group_text",
+        "timestamp": "1700000000600", "sender": {"id": "8100"}, "recipient": {"id": "7007"},
+        "message": {"msg_id": "grp-2", "text": "chào cả nhà"}});
+    assert_eq!(bot.post(&chatter).await, 200);
+
+    for data in ["1:pt:basics", "1:pl:basics-phone"] {
+        let id = bot.msg_id();
+        exchange(&fake, &bot, text_event(LAN, &id, &format!("#hv:{data}"))).await;
+    }
+    // The confirmation has no buttons: post the press and wait for the card.
+    let id = bot.msg_id();
+    let queued = text_event(LAN, &id, "#hv:1:ps:basics-phone:0");
+    assert_eq!(bot.post(&queued).await, 200);
+    // The card reaches the group with the line that opens the lesson.
+    fake.wait_for("the card", |r| {
+        r.iter()
+            .any(|r| r.path == "/v3.0/oa/group/message" && r.text().contains("/start g_"))
+    })
+    .await;
+    let posts = fake.calls("/v3.0/oa/group/message");
+    assert_eq!(
+        posts.len(),
+        2,
+        "the note and the card, nothing for the chatter"
+    );
+    assert!(
+        posts[1].text().contains("_basics-phone"),
+        "{}",
+        posts[1].text()
+    );
+    bot.stop().await;
 }

@@ -68,7 +68,7 @@ group-line = 💬 Group {$group}: {$started} started learning, {$lessons} lesson
 mentee-finished-topic = 🎉 {$name} has just completed the topic "{$topic}".
 
 ## Posting lessons to groups
-push-in-group-only = /push works in a group chat: add the bot to the group, then type /push there to choose a lesson for everyone.
+push-in-group-only = /push starts in a group chat: add the bot to the group, type /push there, then choose the lesson here, in your private chat.
 push-choose-topic = Choose a topic to post to the group:
 push-choose-lesson = Choose a lesson in "{$topic}":
 push-choose-time = When should "{$lesson}" be posted?
@@ -155,3 +155,4 @@ chart-target = Target
 chart-empty = No area to show yet
 official-help = Official commands: /stats (figures by area, topic and period, with a chart), /export (a CSV file for the quarterly report), /invite (a volunteer invite).
 admin-help = Admin commands: /grant <id> <volunteer|official> <area>, /revoke <id>. People see their own id with /whoami.
+push-check-private = I have sent the list of lessons to your private chat with the bot. If you don't see it, open your private chat with the bot and type /push.

@@ -68,7 +68,7 @@ group-line = 💬 Nhóm {$group}: {$started} người bắt đầu học, {$less
 mentee-finished-topic = 🎉 {$name} vừa hoàn thành chủ đề "{$topic}".
 
 ## Gửi bài học vào nhóm
-push-in-group-only = Lệnh /push dùng trong nhóm chat: thêm bot vào nhóm, rồi gõ /push trong nhóm đó để chọn bài học gửi cho cả nhóm.
+push-in-group-only = Lệnh /push bắt đầu trong nhóm chat: thêm bot vào nhóm, gõ /push trong nhóm đó, rồi chọn bài học ở đây, trong trò chuyện riêng.
 push-choose-topic = Chọn chủ đề để gửi vào nhóm:
 push-choose-lesson = Chọn bài trong chủ đề "{$topic}":
 push-choose-time = Gửi bài "{$lesson}" vào lúc nào?
@@ -155,3 +155,4 @@ chart-target = Mục tiêu
 chart-empty = Chưa có khu vực nào để hiển thị
 official-help = Lệnh của cán bộ: /stats (số liệu theo khu vực, chủ đề, kỳ báo cáo, có biểu đồ), /export (tải bảng CSV cho báo cáo quý), /invite (tạo lời mời tình nguyện viên).
 admin-help = Lệnh của quản trị viên: /grant <mã> <volunteer|official> <khu vực>, /revoke <mã>. Mỗi người xem mã của mình bằng /whoami.
+push-check-private = Mình đã gửi danh sách bài học vào trò chuyện riêng của bạn với bot. Nếu chưa thấy, hãy mở trò chuyện riêng với bot và gõ /push.

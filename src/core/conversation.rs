@@ -337,7 +337,10 @@ impl Turn<'_> {
     }
 
     pub(super) fn callback(&mut self, callback: Callback) {
-        if self.learner.lang.is_none() && !matches!(callback, Callback::SetLang(_)) {
+        // Staff may reach the push picker from a group before ever choosing
+        // a language privately: it works in the base language.
+        let open = matches!(callback, Callback::SetLang(_)) || super::push::is_push(&callback);
+        if self.learner.lang.is_none() && !open {
             return self.choose_language(true);
         }
         match callback {
@@ -362,8 +365,8 @@ impl Turn<'_> {
             Callback::AreaSet(area) => self.area_set(&area),
             Callback::AreaSkip => self.area_skip(),
             Callback::Stats(area, period, view) => self.stats(&area, period, view),
-            Callback::PushTopic(_) | Callback::PushLesson(_) | Callback::PushAt(..) => {
-                self.push_in_private()
+            push @ (Callback::PushTopic(_) | Callback::PushLesson(_) | Callback::PushAt(..)) => {
+                self.push_step(push)
             }
         }
     }

@@ -1,7 +1,10 @@
-//! Volunteers' lesson cards in group chats: `/push` opens a topic → lesson →
-//! "when" picker in the group, and the chosen card goes to the outbox, to be
-//! posted at once or later. A card carries a deep link that opens the lesson
-//! in each learner's private chat and counts them for the group.
+//! Volunteers' lesson cards in group chats. `/push` in a group remembers the
+//! group and sends the volunteer, privately, a topic → lesson → "when"
+//! picker (group members are not shown buttons they may not press, and
+//! groups on some platforms cannot show buttons at all); the chosen card
+//! goes to the outbox, to be posted to the group at once or later. A card
+//! carries a deep link that opens the lesson in each learner's private chat
+//! and counts them for the group.
 
 use super::action::{Button, Message, Phrase, Text};
 use super::callback::Callback;
@@ -30,7 +33,7 @@ impl Turn<'_> {
                     return false;
                 }
                 if self.require(Role::Volunteer).is_some() {
-                    self.push_topics();
+                    self.push_from_group();
                 }
                 true
             }
@@ -38,36 +41,74 @@ impl Turn<'_> {
                 let Ok(callback) = Callback::parse(data) else {
                     return false;
                 };
-                let push = matches!(
-                    callback,
-                    Callback::PushTopic(_) | Callback::PushLesson(_) | Callback::PushAt(..)
-                );
-                if !push {
+                if !is_push(&callback) {
                     return false;
                 }
-                if self.require(Role::Volunteer).is_none() {
-                    return true;
-                }
-                match callback {
-                    Callback::PushTopic(topic) => self.push_lessons(&topic),
-                    Callback::PushLesson(lesson) => self.push_when(&lesson),
-                    Callback::PushAt(lesson, slot) => self.push_card(&lesson, slot),
-                    _ => unreachable!("filtered above"),
-                }
+                self.push_step(callback);
                 true
             }
         }
     }
 
-    /// `/push` (or its buttons) in a private chat: say where it works.
+    /// `/push` in a group: remember it, answer briefly there, and send the
+    /// picker to the volunteer's private chat.
+    fn push_from_group(&mut self) {
+        let Place::Group { chat } = self.place.clone() else {
+            return;
+        };
+        self.learner.push_group = Some(chat);
+        self.send(Message::default().para(Text::new("push-check-private")));
+        let picker = self.topics_picker();
+        self.reply.outbox.push(Outgoing {
+            channel: self.learner.channel.clone(),
+            to: Recipient::Learner {
+                id: self.learner.id.clone(),
+            },
+            lang: self.lang(),
+            message: picker,
+            not_before: self.now,
+        });
+    }
+
+    /// `/push` in a private chat: the picker for the group last chosen with
+    /// `/push` there, or where to start.
     pub(super) fn push_in_private(&mut self) {
         if self.require(Role::Volunteer).is_none() {
             return;
         }
-        self.send(Message::default().para(Text::new("push-in-group-only")));
+        if self.learner.push_group.is_none() {
+            return self.send(Message::default().para(Text::new("push-in-group-only")));
+        }
+        let picker = self.topics_picker();
+        self.send(picker);
     }
 
-    fn push_topics(&mut self) {
+    /// A picker button, in the group or privately: the role is checked at
+    /// every step, since buttons can be forwarded or pressed by anyone.
+    pub(super) fn push_step(&mut self, callback: Callback) {
+        if self.require(Role::Volunteer).is_none() {
+            return;
+        }
+        let Some(chat) = self.push_target() else {
+            return self.send(Message::default().para(Text::new("push-in-group-only")));
+        };
+        match callback {
+            Callback::PushTopic(topic) => self.push_lessons(&topic),
+            Callback::PushLesson(lesson) => self.push_when(&lesson),
+            Callback::PushAt(lesson, slot) => self.push_card(&chat, &lesson, slot),
+            _ => self.stale_button(),
+        }
+    }
+
+    /// The group a card goes to: the one written in, or the one remembered.
+    fn push_target(&self) -> Option<String> {
+        match &self.place {
+            Place::Group { chat } => Some(chat.clone()),
+            Place::Private => self.learner.push_group.clone(),
+        }
+    }
+
+    fn topics_picker(&self) -> Message {
         let lang = self.lang();
         let mut message = Message::default().para(Text::new("push-choose-topic"));
         for topic in self.core.lessons().topics() {
@@ -76,7 +117,7 @@ impl Turn<'_> {
                 Callback::PushTopic(topic.id.clone()),
             )]);
         }
-        self.send(message);
+        message
     }
 
     fn push_lessons(&mut self, topic: &str) {
@@ -113,10 +154,8 @@ impl Turn<'_> {
         self.send(message);
     }
 
-    fn push_card(&mut self, lesson_id: &str, slot: usize) {
-        let Place::Group { chat } = self.place.clone() else {
-            return self.push_in_private();
-        };
+    fn push_card(&mut self, chat: &str, lesson_id: &str, slot: usize) {
+        let chat = chat.to_string();
         let (Some(lesson), Some(at)) = (
             self.core.lessons().lesson(lesson_id),
             slot_time(self.now, slot),
@@ -178,6 +217,13 @@ impl Turn<'_> {
                 .push((self.learner.id.clone(), Some(staff)));
         }
     }
+}
+
+pub(super) fn is_push(callback: &Callback) -> bool {
+    matches!(
+        callback,
+        Callback::PushTopic(_) | Callback::PushLesson(_) | Callback::PushAt(..)
+    )
 }
 
 /// The same group always gets the same code, so repeated cards count

@@ -127,6 +127,10 @@ pub struct Learner {
     /// Certificates earned, by topic id (`BASIC` for the overall one).
     #[serde(default)]
     pub certificates: BTreeMap<String, CertificateStamp>,
+    /// For staff: the group chat (on their own channel) their last `/push`
+    /// came from, where the cards they pick privately are posted.
+    #[serde(default)]
+    pub push_group: Option<String>,
 }
 
 /// Who mentors a learner, and where to tell them about the learner's progress.
@@ -163,6 +167,7 @@ impl Learner {
             mentor: None,
             via_group: None,
             certificates: BTreeMap::new(),
+            push_group: None,
         }
     }
 

@@ -41,6 +41,13 @@ pub enum Kind {
     Unfollow {
         user: String,
     },
+    /// Someone wrote in a group the OA is in (GMF): only staff commands
+    /// such as `/push` are acted on there.
+    GroupMessage {
+        user: String,
+        group: String,
+        input: Input,
+    },
     /// Anything else (seen/received receipts, OA echoes, group events…).
     Other(String),
 }
@@ -49,9 +56,10 @@ impl Kind {
     /// The user the event is about, if any.
     pub fn user(&self) -> Option<&str> {
         match self {
-            Kind::Message { user, .. } | Kind::Follow { user } | Kind::Unfollow { user } => {
-                Some(user)
-            }
+            Kind::Message { user, .. }
+            | Kind::Follow { user }
+            | Kind::Unfollow { user }
+            | Kind::GroupMessage { user, .. } => Some(user),
             Kind::Other(_) => None,
         }
     }
@@ -69,6 +77,7 @@ pub enum BadEvent {
 struct Raw {
     event_name: String,
     sender: Option<Id>,
+    recipient: Option<Id>,
     follower: Option<Id>,
     message: Option<RawMessage>,
 }
@@ -119,6 +128,19 @@ pub fn parse(body: &[u8]) -> Result<Incoming, BadEvent> {
                 user,
                 msg_id,
                 input,
+            }
+        }
+        // A text in a GMF group: `sender.id` wrote, `recipient.id` is the
+        // group [event names and fields as read by open-source GMF bots,
+        // e.g. vyn-huy-nguyen/ai-zalo-bot-oa `src/utils/extractors.js`].
+        "user_send_group_text" => {
+            let user = user_id(raw.sender.as_ref()).ok_or(BadEvent::Lacks("sender.id"))?;
+            let group = user_id(raw.recipient.as_ref()).ok_or(BadEvent::Lacks("recipient.id"))?;
+            let text = raw.message.and_then(|m| m.text).unwrap_or_default();
+            Kind::GroupMessage {
+                user,
+                group,
+                input: Input::Text(text),
             }
         }
         other => Kind::Other(other.to_string()),

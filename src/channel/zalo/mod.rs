@@ -162,19 +162,26 @@ impl Zalo {
     /// stops the bot.
     pub async fn handle(self: &Arc<Self>, incoming: Incoming) {
         let now = unix_now();
-        let (user, input) = match incoming.kind {
+        let (user, input, place) = match incoming.kind {
             Kind::Message {
                 user,
                 msg_id,
                 input,
             } => {
                 self.quotas.on_message(&user, &msg_id, now);
-                (user, input)
+                (user, input, Place::Private)
             }
             // A follow greets the learner as `/start` would.
             Kind::Follow { user } => {
                 self.quotas.on_follow(&user, now);
-                (user, Input::Text("/start".to_string()))
+                (user, Input::Text("/start".to_string()), Place::Private)
+            }
+            // Only commands matter in a group: other chatter is not answered.
+            Kind::GroupMessage { user, group, input } => {
+                if !matches!(&input, Input::Text(t) if t.trim_start().starts_with('/')) {
+                    return;
+                }
+                (user, input, Place::Group { chat: group })
             }
             Kind::Unfollow { user } => {
                 tracing::info!(user, "a user unfollowed the oa");
@@ -197,7 +204,7 @@ impl Zalo {
             channel: "zalo",
             // Webhook events carry no name; the profile API is not asked.
             display_name: String::new(),
-            place: Place::Private,
+            place: place.clone(),
             input,
             now,
         };
@@ -214,6 +221,15 @@ impl Zalo {
                     return;
                 }
             };
+        if let Place::Group { chat } = &place {
+            for action in &handled.actions {
+                let Action::Send(message) = action;
+                if let Err(e) = self.send_group(chat, &handled.lang, message).await {
+                    tracing::error!(error = %e, "a group answer could not be sent");
+                }
+            }
+            return;
+        }
         let mut parts: Vec<(Lang, P)> = Vec::new();
         for action in &handled.actions {
             let Action::Send(message) = action;

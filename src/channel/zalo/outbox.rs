@@ -24,7 +24,7 @@ use super::api::ApiError;
 use super::render::{self, Part};
 use super::token::unix_now;
 use super::{GROUP_PATH, Zalo, pause};
-use crate::core::{Outgoing, Recipient};
+use crate::core::{Lang, Message, Outgoing, Recipient};
 
 /// Outbox messages taken per look.
 const BATCH: usize = 20;
@@ -83,7 +83,7 @@ impl Zalo {
 
     async fn send_outgoing(&self, item: &Outgoing) -> Outcome {
         let result = match &item.to {
-            Recipient::Group { chat } => self.send_group(chat, item).await,
+            Recipient::Group { chat } => self.send_group(chat, &item.lang, &item.message).await,
             Recipient::Learner { id } => match id.as_str().strip_prefix("zalo:") {
                 Some(user) => self.send_learner(user, item).await,
                 None => {
@@ -113,11 +113,17 @@ impl Zalo {
         }
     }
 
-    async fn send_group(&self, group: &str, item: &Outgoing) -> Result<(), ApiError> {
+    /// A message to a GMF group: text chunks and the OA link, no buttons.
+    pub(super) async fn send_group(
+        &self,
+        group: &str,
+        lang: &Lang,
+        message: &Message,
+    ) -> Result<(), ApiError> {
         let texts = render::render_group(
             &self.app.localizer,
-            &item.lang,
-            &item.message,
+            lang,
+            message,
             self.settings.oa_link.as_deref(),
         );
         let api = &self.api;

@@ -135,6 +135,24 @@ pub fn render_group(
         }
         text.push_str(&line);
     }
+    // A card's deep link cannot ride on a button here: say what to send the
+    // OA instead, so the lesson opens and the learner counts for the group.
+    let payload = message
+        .keyboard
+        .iter()
+        .flatten()
+        .find_map(|b| match &b.target {
+            Target::OpenPrivate(p) if !p.is_empty() => Some(p),
+            _ => None,
+        });
+    if let Some(payload) = payload {
+        let line = localizer.text(
+            lang,
+            &Text::new("zalo-group-start").arg("command", start_command(payload)),
+        );
+        text.push('\n');
+        text.push_str(&line);
+    }
     split_text(&text, MAX_TEXT_CHARS)
 }
 
