@@ -292,8 +292,7 @@ impl Sender {
         let (base, max) = (settings.backoff, settings.max_backoff);
         if let Some(head) = self.head(chat) {
             head.failures += 1;
-            let factor = 2u32.saturating_pow(head.failures.saturating_sub(1).min(16));
-            let wait = base.saturating_mul(factor).min(max);
+            let wait = crate::channel::backoff(base, max, head.failures);
             head.not_before = now + wait;
             tracing::warn!(chat, %error, ?wait, failures = head.failures, "outbox send failed; will retry");
         }

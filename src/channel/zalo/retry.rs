@@ -44,8 +44,7 @@ impl RetryPolicy {
             | ApiError::Network(_)
             | ApiError::RateLimited(_)
             | ApiError::Invalid(_) => {
-                let factor = 2u32.saturating_pow(failures.saturating_sub(1).min(16));
-                Decision::Retry(self.base.saturating_mul(factor).min(self.max))
+                Decision::Retry(crate::channel::backoff(self.base, self.max, failures))
             }
             _ => Decision::GiveUp,
         }
