@@ -709,3 +709,39 @@ async fn a_reply_that_timed_out_is_sent_once_more_and_no_more() {
     bot.stop().await;
     assert_eq!(fake.sent_to(6002), 2);
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_official_gets_the_chart_as_a_photo_and_the_export_as_a_csv_file() {
+    let fake = FakeBotApi::start().await;
+    let store = Arc::new(MemoryStore::new());
+    let bot = start(&fake, store.clone()).await;
+    let private = |method: &'static str| {
+        move |r: &[Request]| {
+            r.iter()
+                .any(|r| r.method == method && r.chat_id() == Some(VOLUNTEER))
+        }
+    };
+    fake.push_update(text_update(1, VOLUNTEER, "/start"));
+    fake.push_update(button_update(2, VOLUNTEER, 60, "1:lang:vi"));
+    fake.push_update(button_update(3, VOLUNTEER, 61, "1:st:all:q:c"));
+    fake.wait_for("the chart", private("sendphoto")).await;
+    let chart = fake.calls("sendPhoto").pop().unwrap();
+    let file = chart.fields["photo"].as_str().unwrap();
+    assert!(file.starts_with("<file bieu-do.png "), "{file}");
+    assert!(
+        chart.fields["caption"]
+            .as_str()
+            .unwrap()
+            .contains("Biểu đồ")
+    );
+
+    fake.push_update(text_update(4, VOLUNTEER, "/export"));
+    fake.wait_for("the export", private("senddocument")).await;
+    bot.stop().await;
+    let export = fake.calls("sendDocument").pop().unwrap();
+    let file = export.fields["document"].as_str().unwrap();
+    assert!(
+        file.starts_with("<file hocvuso-all-q-") && file.contains(".csv"),
+        "{file}"
+    );
+}
