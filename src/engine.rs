@@ -87,7 +87,7 @@ impl Engine {
         let ctx = Context {
             now: event.now,
             directory: &directory,
-            random: fresh_random(),
+            random: &fresh_random,
         };
         if let Place::Group { chat } = &event.place {
             let push_group = learner.push_group.clone();

@@ -117,7 +117,7 @@ impl Core {
         let ctx = Context {
             now,
             directory: &Nobody,
-            random: 0,
+            random: &|| 0,
         };
         self.handle_with(learner, input, &ctx)
     }
@@ -221,7 +221,9 @@ fn truncate(text: &str, max: usize) -> &str {
 pub struct Context<'a> {
     pub now: Timestamp,
     pub directory: &'a dyn Directory,
-    pub random: u64,
+    /// Called only when a code is drawn, so events that make none cost no
+    /// system call.
+    pub random: &'a dyn Fn() -> u64,
 }
 
 /// One input being handled.
@@ -230,7 +232,7 @@ pub(super) struct Turn<'a> {
     pub(super) learner: &'a mut Learner,
     pub(super) now: Timestamp,
     pub(super) directory: &'a dyn Directory,
-    pub(super) random: u64,
+    pub(super) random: &'a dyn Fn() -> u64,
     /// Codes drawn so far this turn: each draw mixes it in.
     pub(super) draws: u64,
     /// Where the input was written (a group's id for group posts).

@@ -19,13 +19,14 @@ const INVITE_DAYS: i64 = 7;
 const MENTEES_SHOWN: usize = 30;
 
 impl Turn<'_> {
-    /// A fresh code: the turn's randomness mixed with a per-turn counter, so
-    /// two codes of one turn differ and none derives from the learner.
+    /// A fresh code from the context's randomness (mixed with a per-turn
+    /// counter, so even a fixed test source gives two different codes in one
+    /// turn); nothing in it derives from the learner.
     pub(super) fn fresh_code(&mut self) -> String {
         use sha2::{Digest, Sha256};
         self.draws += 1;
         let digest = Sha256::new()
-            .chain_update(self.random.to_le_bytes())
+            .chain_update((self.random)().to_le_bytes())
             .chain_update(self.draws.to_le_bytes())
             .chain_update(self.now.to_le_bytes())
             .finalize();
