@@ -9,7 +9,6 @@ use std::path::{Path, PathBuf};
 
 use fluent_bundle::concurrent::FluentBundle;
 use fluent_bundle::{FluentArgs, FluentResource, FluentValue};
-use time::macros::{format_description, offset};
 use unic_langid::LanguageIdentifier;
 
 use crate::core::{Arg, Lang, Phrase, Text};
@@ -157,14 +156,7 @@ impl Localizer {
 
 /// A date as people in Vietnam write it, in Vietnam's time zone (UTC+7, no DST).
 pub fn format_date(ts: i64) -> String {
-    time::OffsetDateTime::from_unix_timestamp(ts)
-        .ok()
-        .and_then(|t| {
-            t.to_offset(offset!(+7))
-                .format(format_description!("[day]/[month]/[year]"))
-                .ok()
-        })
-        .unwrap_or_default()
+    crate::core::stats::format_date(ts)
 }
 
 fn load_locale(folder: &Path, problems: &mut Vec<String>) -> Option<Locale> {

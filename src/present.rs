@@ -118,14 +118,7 @@ impl Presenter {
     }
 
     pub fn chart_view(&self, lang: &Lang, spec: &ChartSpec) -> ChartView {
-        let percent = |share: f64| {
-            let text = format!("{:.1}%", share * 100.0);
-            if lang.as_str() == "vi" {
-                text.replace('.', ",")
-            } else {
-                text
-            }
-        };
+        let percent = |share: f64| crate::core::stats::format_percent(lang.as_str(), share);
         let bars = spec
             .bars
             .iter()

@@ -11,7 +11,9 @@ use super::action::{Arg, Attachment, Button, ChartBar, ChartSpec, Document, Mess
 use super::callback::Callback;
 use super::conversation::Turn;
 use super::records::{AuditAction, Role};
-use super::stats::{Metric, Period, StatsView, area_scope, quarter_of, quarter_parts};
+use super::stats::{
+    Metric, Period, StatsView, area_scope, format_date, format_percent, quarter_of, quarter_parts,
+};
 use crate::area::Area;
 
 /// Child areas listed (and offered as buttons) on one screen.
@@ -335,8 +337,8 @@ impl Turn<'_> {
         let mut csv = Csv::new();
         csv.row(&EXPORT_HEADER.map(str::to_string));
         let (from, to) = match period.bounds(self.now) {
-            Some((from, to)) => (date(from), date(to)),
-            None => (String::new(), date(self.now)),
+            Some((from, to)) => (format_date(from), format_date(to)),
+            None => (String::new(), format_date(self.now)),
         };
         let vi = crate::core::Lang::new("vi");
         for area in &subtree {
@@ -387,14 +389,8 @@ impl Turn<'_> {
         self.send(message);
     }
 
-    /// "24,7%" in Vietnamese, "24.7%" in English.
     fn percent(&self, share: f64) -> Arg {
-        let text = format!("{:.1}%", share * 100.0);
-        Arg::Str(if self.lang().as_str() == "vi" {
-            text.replace('.', ",")
-        } else {
-            text
-        })
+        Arg::Str(format_percent(self.lang().as_str(), share))
     }
 }
 
@@ -422,17 +418,6 @@ fn ratio(part: u64, whole: u64) -> f64 {
     } else {
         part as f64 / whole as f64
     }
-}
-
-fn date(at: i64) -> String {
-    let local = time::OffsetDateTime::from_unix_timestamp(at + super::stats::VIETNAM_OFFSET)
-        .unwrap_or(time::OffsetDateTime::UNIX_EPOCH);
-    format!(
-        "{:02}/{:02}/{}",
-        local.day(),
-        u8::from(local.month()),
-        local.year()
-    )
 }
 
 /// RFC 4180 CSV, UTF-8 with a byte-order mark so Excel reads Vietnamese

@@ -12,7 +12,7 @@ use super::conversation::{Input, Place, Turn};
 use super::outgoing::{Outgoing, Recipient};
 use super::records::{Link, LinkKind, Role, code_from};
 use super::state::Timestamp;
-use super::stats::VIETNAM_OFFSET;
+use super::stats::{VIETNAM_OFFSET, vietnam_time};
 
 /// When a card can be posted: at once, in an hour, tomorrow morning or
 /// tomorrow evening (Vietnam time), the times people read their phones.
@@ -256,8 +256,7 @@ pub(super) fn slot_time(now: Timestamp, slot: usize) -> Option<Timestamp> {
 
 /// "08:00 24/11" in Vietnam time.
 fn local_time(at: Timestamp) -> String {
-    let local = time::OffsetDateTime::from_unix_timestamp(at + VIETNAM_OFFSET)
-        .unwrap_or(time::OffsetDateTime::UNIX_EPOCH);
+    let local = vietnam_time(at);
     format!(
         "{:02}:{:02} {:02}/{:02}",
         local.hour(),

@@ -28,9 +28,35 @@ pub fn quarter_of(at: Timestamp) -> Quarter {
 }
 
 fn local_date(at: Timestamp) -> time::Date {
+    vietnam_time(at).date()
+}
+
+/// The wall-clock time in Vietnam at `at` (shown as if it were UTC).
+pub fn vietnam_time(at: Timestamp) -> time::OffsetDateTime {
     time::OffsetDateTime::from_unix_timestamp(at.saturating_add(VIETNAM_OFFSET))
         .unwrap_or(time::OffsetDateTime::UNIX_EPOCH)
-        .date()
+}
+
+/// `dd/mm/yyyy` in Vietnam, as people write dates there.
+pub fn format_date(at: Timestamp) -> String {
+    let local = vietnam_time(at);
+    format!(
+        "{:02}/{:02}/{}",
+        local.day(),
+        u8::from(local.month()),
+        local.year()
+    )
+}
+
+/// A share as a percentage with one decimal: `24,7%` in Vietnamese (decimal
+/// comma), `24.7%` otherwise.
+pub fn format_percent(lang: &str, share: f64) -> String {
+    let text = format!("{:.1}%", share * 100.0);
+    if lang == "vi" {
+        text.replace('.', ",")
+    } else {
+        text
+    }
 }
 
 /// The year and quarter number (1-4) of a quarter.
@@ -279,6 +305,14 @@ mod tests {
         assert_eq!(quarter_parts(quarter_of(end)), (2026, 4));
         assert_eq!(quarter_parts(quarter_of(end + 1)), (2027, 1));
         assert_eq!(Period::AllTime.bounds(0), None);
+    }
+
+    #[test]
+    fn dates_and_percents_read_as_in_vietnam() {
+        assert_eq!(format_date(Q4_2026_START), "01/10/2026");
+        assert_eq!(format_date(Q4_2026_START - 1), "30/09/2026");
+        assert_eq!(format_percent("vi", 0.247), "24,7%");
+        assert_eq!(format_percent("en", 0.247), "24.7%");
     }
 
     #[test]
