@@ -90,11 +90,12 @@ impl Engine {
             random: &fresh_random,
         };
         if let Place::Group { chat } = &event.place {
-            let push_group = learner.push_group.clone();
+            let before = learner.clone();
             let reply = self
                 .core
                 .handle_group(&mut learner, &event.input, chat, &ctx);
-            if has_records(&reply) || learner.push_group != push_group {
+            // Most group talk changes nothing and writes nothing.
+            if has_records(&reply) || learner != before {
                 self.commit(&learner, None, &reply)?;
             }
             return Ok(Handled {

@@ -185,14 +185,7 @@ impl Turn<'_> {
         let mut message = Message::default().heading(Text::new("overview-title"));
         let mut buttons = Vec::new();
         for topic in self.core.lessons().topics() {
-            let (done, total) = (
-                topic
-                    .lessons
-                    .iter()
-                    .filter(|l| self.learner.is_completed(l))
-                    .count(),
-                topic.lessons.len(),
-            );
+            let (done, total) = self.topic_counts(topic);
             let title = topic.title.get(&lang).clone();
             let line = match self.learner.certificates.get(&topic.id) {
                 Some(stamp) => {
@@ -205,17 +198,10 @@ impl Turn<'_> {
                         .arg("date", Arg::Date(stamp.at))
                         .arg("code", stamp.code.clone())
                 }
-                None if done > 0
-                    || topic
-                        .lessons
-                        .iter()
-                        .any(|l| self.learner.progress.contains_key(l)) =>
-                {
-                    Text::new("overview-started")
-                        .arg("topic", title)
-                        .arg("done", done)
-                        .arg("total", total)
-                }
+                None if self.topic_started(topic) => Text::new("overview-started")
+                    .arg("topic", title)
+                    .arg("done", done)
+                    .arg("total", total),
                 None => Text::new("overview-new").arg("topic", title),
             };
             message = message.para(line);

@@ -237,6 +237,8 @@ pub(super) struct Turn<'a> {
     pub(super) draws: u64,
     /// Where the input was written (a group's id for group posts).
     pub(super) place: Place,
+    /// The learner's own staff record, once looked up this turn.
+    pub(super) own_staff: Option<Option<Staff>>,
     pub(super) reply: Reply,
 }
 
@@ -250,6 +252,7 @@ impl<'a> Turn<'a> {
             random: ctx.random,
             draws: 0,
             place,
+            own_staff: None,
             reply: Reply::default(),
         }
     }
@@ -896,18 +899,11 @@ impl Turn<'_> {
             .heading(Text::new("help-title"))
             .para(Text::new("help-text"));
         // Staff also see their own commands; a failed lookup just leaves them out.
-        let role = self
-            .directory
-            .staff(&self.learner.id)
-            .ok()
-            .flatten()
-            .map(|s| s.role)
-            .filter(|r| *r != super::records::Role::Admin);
-        let role = if self.core.admins.contains(&self.learner.id) {
-            Some(super::records::Role::Admin)
-        } else {
-            role
-        };
+        let role = match self.stored_staff() {
+            Ok(stored) => Some(self.resolve_role(stored.as_ref()).0),
+            Err(_) => None,
+        }
+        .filter(|role| *role > super::records::Role::Learner);
         if let Some(role) = role {
             message = message.para(Text::new("volunteer-help"));
             if role >= super::records::Role::Official {

@@ -203,7 +203,7 @@ impl Turn<'_> {
 
     /// Adds the group to the pusher's staff record, for their figures.
     fn remember_group(&mut self, code: &str) {
-        let Ok(existing) = self.directory.staff(&self.learner.id) else {
+        let Ok(existing) = self.stored_staff() else {
             return;
         };
         let Some((role, area)) = self.role() else {

@@ -34,20 +34,35 @@ impl Turn<'_> {
         code_from(bits, 3)
     }
 
-    /// The learner's role and the area it covers: admins from the
-    /// configuration, others from the store. `None` (after telling the user)
-    /// when the lookup failed.
-    pub(super) fn role(&mut self) -> Option<(Role, String)> {
-        let root = self.core.areas.root().id.clone();
-        if self.core.admins.contains(&self.learner.id) {
-            return Some((Role::Admin, root));
+    /// The learner's own staff record, looked up at most once a turn.
+    pub(super) fn stored_staff(&mut self) -> Result<Option<Staff>, Unavailable> {
+        if let Some(known) = &self.own_staff {
+            return Ok(known.clone());
         }
-        match self.directory.staff(&self.learner.id) {
-            // Admin comes only from the configuration: a stored record of
-            // someone no longer named there grants nothing.
-            Ok(Some(staff)) if staff.role == Role::Admin => Some((Role::Learner, root)),
-            Ok(Some(staff)) => Some((staff.role, staff.area)),
-            Ok(None) => Some((Role::Learner, root)),
+        let found = self.directory.staff(&self.learner.id)?;
+        self.own_staff = Some(found.clone());
+        Ok(found)
+    }
+
+    /// The role a stored record gives, and the area it covers: admins come
+    /// from the configuration only, so a stored record of someone no longer
+    /// named there grants nothing.
+    pub(super) fn resolve_role(&self, stored: Option<&Staff>) -> (Role, String) {
+        let root = || self.core.areas.root().id.clone();
+        if self.core.admins.contains(&self.learner.id) {
+            return (Role::Admin, root());
+        }
+        match stored {
+            Some(staff) if staff.role != Role::Admin => (staff.role, staff.area.clone()),
+            _ => (Role::Learner, root()),
+        }
+    }
+
+    /// The learner's role and the area it covers. `None` (after telling the
+    /// user) when the lookup failed.
+    pub(super) fn role(&mut self) -> Option<(Role, String)> {
+        match self.stored_staff() {
+            Ok(stored) => Some(self.resolve_role(stored.as_ref())),
             Err(e) => {
                 self.unavailable(&e);
                 None
@@ -64,7 +79,7 @@ impl Turn<'_> {
         }
         self.send(
             Message::default()
-                .para(Text::new("not-allowed").arg("role", role_name(min)))
+                .para(Text::new("not-allowed").arg("role", min.as_str()))
                 .row(vec![Button::new(Text::new("button-menu"), Callback::Menu)]),
         );
         None
@@ -107,7 +122,7 @@ impl Turn<'_> {
         let area_name = self.core.areas.full_name(&area);
         let mut message = Message::default()
             .para(Text::new("whoami-id").arg("id", self.learner.id.as_str()))
-            .para(Text::new("whoami-role").arg("role", role_name(role)));
+            .para(Text::new("whoami-role").arg("role", role.as_str()));
         if role > Role::Learner {
             message = message.para(Text::new("whoami-area").arg("area", area_name));
         }
@@ -164,7 +179,7 @@ impl Turn<'_> {
         let mut message = Message::default().para(
             Text::new("granted")
                 .arg("id", who.as_str())
-                .arg("role", role_name(role))
+                .arg("role", role.as_str())
                 .arg("area", self.core.areas.full_name(area)),
         );
         if !seen {
@@ -198,7 +213,7 @@ impl Turn<'_> {
             Message::default().para(
                 Text::new("revoked")
                     .arg("id", who.as_str())
-                    .arg("role", role_name(staff.role)),
+                    .arg("role", staff.role.as_str()),
             ),
         );
     }
@@ -255,7 +270,7 @@ impl Turn<'_> {
         let Some((role, area)) = self.require(Role::Volunteer) else {
             return;
         };
-        let existing = match self.directory.staff(&self.learner.id) {
+        let existing = match self.stored_staff() {
             Ok(staff) => staff,
             Err(e) => return self.unavailable(&e),
         };
@@ -348,8 +363,8 @@ impl Turn<'_> {
 
     /// Figures of the groups this volunteer pushed cards to.
     fn group_lines(&mut self, mut message: Message) -> Message {
-        let groups = match self.directory.staff(&self.learner.id) {
-            Ok(Some(staff)) => staff_groups(&staff),
+        let groups = match self.stored_staff() {
+            Ok(Some(staff)) => staff.groups,
             _ => Vec::new(),
         };
         for code in groups {
@@ -456,7 +471,7 @@ impl Turn<'_> {
             Message::default()
                 .heading(
                     Text::new("invite-welcome")
-                        .arg("role", role_name(role))
+                        .arg("role", role.as_str())
                         .arg("area", self.core.areas.full_name(&area)),
                 )
                 .para(Text::new("volunteer-help"))
@@ -534,13 +549,4 @@ impl Turn<'_> {
                 .para(Text::new("area-outside").arg("area", self.core.areas.full_name(area))),
         );
     }
-}
-
-/// The group codes a volunteer pushed to, kept in their staff record.
-pub(super) fn staff_groups(staff: &Staff) -> Vec<String> {
-    staff.groups.clone()
-}
-
-pub(super) fn role_name(role: Role) -> &'static str {
-    role.as_str()
 }
