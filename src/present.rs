@@ -58,6 +58,29 @@ impl Presenter {
         })
     }
 
+    /// A certificate or chart as a named PNG, drawn off the async workers
+    /// (it takes tens of milliseconds of CPU). `None` for other attachments
+    /// or a drawing that failed (logged): channels then send the text alone.
+    pub async fn draw(
+        self: &Arc<Self>,
+        lang: &Lang,
+        attachment: &Attachment,
+    ) -> Option<(String, Vec<u8>)> {
+        let (presenter, lang, attachment) = (Arc::clone(self), lang.clone(), attachment.clone());
+        match tokio::task::spawn_blocking(move || presenter.media(&lang, &attachment)).await {
+            Ok(Ok(Media::Photo { name, png })) => Some((name, png)),
+            Ok(Ok(_)) => None,
+            Ok(Err(e)) => {
+                tracing::error!(error = %e, "cannot draw a picture");
+                None
+            }
+            Err(e) => {
+                tracing::error!(error = %e, "the drawing task failed");
+                None
+            }
+        }
+    }
+
     fn text(&self, lang: &Lang, key: &'static str) -> String {
         self.localizer.text(lang, &Text::new(key))
     }

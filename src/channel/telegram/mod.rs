@@ -29,9 +29,8 @@ use serde_json::{Value, json};
 use teloxide::types::{ChatKind, Update, UpdateKind, User};
 
 use crate::app::App;
-use crate::core::{Action, Attachment, Input, Lang, LearnerId, Place, Text};
+use crate::core::{Action, Input, Lang, LearnerId, Place, Text};
 use crate::engine::Event;
-use crate::present::Media;
 
 pub use api::{Api, ApiError, Token};
 pub use config::{
@@ -344,7 +343,7 @@ impl Telegram {
                 caption,
                 keyboard,
             } => {
-                let Some((name, png)) = self.draw(lang, attachment).await else {
+                let Some((name, png)) = self.app.presenter.draw(lang, attachment).await else {
                     // The text still goes: a picture that cannot be drawn is
                     // logged, not a reason to lose the message.
                     if let Some(html) = caption {
@@ -381,25 +380,6 @@ impl Telegram {
             }
         }
         Ok(())
-    }
-
-    /// A certificate or chart as PNG, drawn off the async workers (it takes
-    /// tens of milliseconds of CPU).
-    async fn draw(&self, lang: &Lang, attachment: &Attachment) -> Option<(String, Vec<u8>)> {
-        let presenter = self.app.presenter.clone();
-        let (lang, attachment) = (lang.clone(), attachment.clone());
-        match tokio::task::spawn_blocking(move || presenter.media(&lang, &attachment)).await {
-            Ok(Ok(Media::Photo { name, png })) => Some((name, png)),
-            Ok(Ok(_)) => None,
-            Ok(Err(e)) => {
-                tracing::error!(error = %e, "cannot draw a picture");
-                None
-            }
-            Err(e) => {
-                tracing::error!(error = %e, "the drawing task failed");
-                None
-            }
-        }
     }
 
     /// A picture by its cached `file_id`, else uploaded. Uploads of one

@@ -308,7 +308,7 @@ impl Zalo {
                 Some(message) => message,
                 None => return Ok(()),
             },
-            P::Drawn(attachment) => match self.drawn_message(user, attachment).await? {
+            P::Drawn(attachment, lang) => match self.drawn_message(lang, attachment).await? {
                 Some(message) => message,
                 None => return Ok(()),
             },
@@ -364,25 +364,11 @@ impl Zalo {
     /// drawn or Zalo refuses it: the text still goes.
     async fn drawn_message(
         &self,
-        user: &str,
+        lang: &Lang,
         attachment: &crate::core::Attachment,
     ) -> Result<Option<Value>, ApiError> {
-        let lang = self.learner_lang(user);
-        let presenter = self.app.presenter.clone();
-        let attachment = attachment.clone();
-        // Drawing takes tens of milliseconds of CPU: keep it off the workers.
-        let drawn = tokio::task::spawn_blocking(move || presenter.media(&lang, &attachment)).await;
-        let (name, png) = match drawn {
-            Ok(Ok(crate::present::Media::Photo { name, png })) => (name, png),
-            Ok(Ok(_)) => return Ok(None),
-            Ok(Err(e)) => {
-                tracing::error!(error = %e, "cannot draw a picture");
-                return Ok(None);
-            }
-            Err(e) => {
-                tracing::error!(error = %e, "the drawing task failed");
-                return Ok(None);
-            }
+        let Some((name, png)) = self.app.presenter.draw(lang, attachment).await else {
+            return Ok(None);
         };
         Ok(self
             .upload_image(&name, png)

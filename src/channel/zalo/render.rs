@@ -37,8 +37,8 @@ pub enum Part {
     Image(PathBuf),
     /// A file, uploaded and sent as a file attachment.
     File(Document),
-    /// A certificate or chart, drawn (`present`) and sent as an image.
-    Drawn(Attachment),
+    /// A certificate or chart, drawn (`present`) in `Lang` and sent as an image.
+    Drawn(Attachment, Lang),
 }
 
 /// The parts of one core message to a learner, in sending order.
@@ -48,7 +48,7 @@ pub fn render(localizer: &Localizer, lang: &Lang, message: &Message) -> Vec<Part
         Some(Attachment::Picture(path)) => parts.push(Part::Image(path.clone())),
         Some(Attachment::Document(doc)) => parts.push(Part::File(doc.clone())),
         Some(drawn @ (Attachment::Chart(_) | Attachment::Certificate(_))) => {
-            parts.push(Part::Drawn(drawn.clone()));
+            parts.push(Part::Drawn(drawn.clone(), lang.clone()));
         }
         None => {}
     }
