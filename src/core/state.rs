@@ -91,7 +91,8 @@ pub struct CompletedLesson {
     pub total: usize,
 }
 
-/// Everything the core needs about one learner.
+/// Everything the core needs about one learner. Read and written on every
+/// event, so fields that are usually empty are left out of the record.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Learner {
     pub id: LearnerId,
@@ -110,26 +111,26 @@ pub struct Learner {
     #[serde(default)]
     pub progress: BTreeMap<String, LessonProgress>,
     /// When the learner opened their first lesson (counted as "started").
-    #[serde(default)]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub started: Option<Timestamp>,
     /// The area the learner says they live in; `None` until they pick one.
-    #[serde(default)]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub area: Option<String>,
     /// Whether the bot has offered the area choice (it asks once, unprompted).
-    #[serde(default)]
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
     pub area_asked: bool,
     /// The volunteer who mentors this learner (from their mentor link).
-    #[serde(default)]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub mentor: Option<Mentor>,
     /// The group card the learner first came in through, by group code.
-    #[serde(default)]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub via_group: Option<String>,
     /// Certificates earned, by topic id (`BASIC` for the overall one).
-    #[serde(default)]
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
     pub certificates: BTreeMap<String, CertificateStamp>,
     /// For staff: the group chat (on their own channel) their last `/push`
     /// came from, where the cards they pick privately are posted.
-    #[serde(default)]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub push_group: Option<String>,
 }
 
