@@ -510,33 +510,8 @@ fn parse_fields(headers: &HeaderMap, body: &Bytes) -> Value {
     serde_json::from_slice(body).unwrap_or(Value::Null)
 }
 
-fn parse_multipart(body: &[u8], boundary: &str) -> Value {
-    let text = String::from_utf8_lossy(body);
-    let mut fields = serde_json::Map::new();
-    for part in text.split(&format!("--{boundary}")) {
-        let Some((head, value)) = part.split_once("\r\n\r\n") else {
-            continue;
-        };
-        let Some(name) = head
-            .split("name=\"")
-            .nth(1)
-            .and_then(|s| s.split('"').next())
-        else {
-            continue;
-        };
-        let value = value.strip_suffix("\r\n").unwrap_or(value);
-        let value = match head
-            .split("filename=\"")
-            .nth(1)
-            .and_then(|s| s.split('"').next())
-        {
-            Some(file) => format!("<file {file} {}>", value.len()),
-            None => value.to_string(),
-        };
-        fields.insert(name.to_string(), Value::String(value));
-    }
-    Value::Object(fields)
-}
+// The multipart reading both fake servers share.
+include!("fake_multipart.rs");
 
 /// A private text message from user `user` (chat id = user id).
 pub fn text_update(update_id: i64, user: i64, text: &str) -> Value {
@@ -558,25 +533,23 @@ pub fn group_update(update_id: i64, user: i64, group: i64, text: &str) -> Value 
 
 /// A press by `user`, in group `group`, of a button carrying `data`.
 pub fn group_button_update(update_id: i64, user: i64, group: i64, data: &str) -> Value {
-    json!({"update_id": update_id, "callback_query": {
-        "id": format!("q{update_id}"),
-        "from": {"id": user, "is_bot": false, "first_name": "Hà"},
-        "chat_instance": "2",
-        "message": {"message_id": update_id, "date": 1_700_000_000,
-                    "chat": {"id": group, "type": "supergroup", "title": "Hội người cao tuổi"},
-                    "from": {"id": 42, "is_bot": true, "first_name": "Học vụ số"},
-                    "text": "…"},
-        "data": data}})
+    let chat = json!({"id": group, "type": "supergroup", "title": "Hội người cao tuổi"});
+    press_update(update_id, user, chat, update_id, data)
 }
 
 /// A press of a button carrying `data` on bot message `message_id`.
 pub fn button_update(update_id: i64, user: i64, message_id: i64, data: &str) -> Value {
+    let chat = json!({"id": user, "type": "private", "first_name": "Lan"});
+    press_update(update_id, user, chat, message_id, data)
+}
+
+fn press_update(update_id: i64, user: i64, chat: Value, message_id: i64, data: &str) -> Value {
     json!({"update_id": update_id, "callback_query": {
         "id": format!("q{update_id}"),
         "from": {"id": user, "is_bot": false, "first_name": "Lan"},
         "chat_instance": "1",
         "message": {"message_id": message_id, "date": 1_700_000_000,
-                    "chat": {"id": user, "type": "private", "first_name": "Lan"},
+                    "chat": chat,
                     "from": {"id": 42, "is_bot": true, "first_name": "Học vụ số"},
                     "text": "…"},
         "data": data}})

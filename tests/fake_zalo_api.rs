@@ -326,33 +326,8 @@ fn decode(s: &str) -> String {
     String::from_utf8_lossy(&out).into_owned()
 }
 
-fn parse_multipart(body: &[u8], boundary: &str) -> Value {
-    let text = String::from_utf8_lossy(body);
-    let mut fields = serde_json::Map::new();
-    for part in text.split(&format!("--{boundary}")) {
-        let Some((head, value)) = part.split_once("\r\n\r\n") else {
-            continue;
-        };
-        let Some(name) = head
-            .split("name=\"")
-            .nth(1)
-            .and_then(|s| s.split('"').next())
-        else {
-            continue;
-        };
-        let value = value.strip_suffix("\r\n").unwrap_or(value);
-        let value = match head
-            .split("filename=\"")
-            .nth(1)
-            .and_then(|s| s.split('"').next())
-        {
-            Some(file) => format!("<file {file} {}>", value.len()),
-            None => value.to_string(),
-        };
-        fields.insert(name.to_string(), Value::String(value));
-    }
-    Value::Object(fields)
-}
+// The multipart reading both fake servers share.
+include!("fake_multipart.rs");
 
 /// A `user_send_text` event (a typed text, or a button press with `#hv:`).
 pub fn text_event(user: &str, msg_id: &str, text: &str) -> Value {
