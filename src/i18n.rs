@@ -213,12 +213,18 @@ fn load_locale(folder: &Path, problems: &mut Vec<String>) -> Option<Locale> {
     })
 }
 
+/// The shipped `locales/`, for unit tests anywhere in the crate.
+#[cfg(test)]
+pub(crate) fn shipped_localizer() -> Localizer {
+    Localizer::load(&Path::new(env!("CARGO_MANIFEST_DIR")).join("locales")).unwrap()
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
 
     fn shipped() -> Localizer {
-        Localizer::load(&Path::new(env!("CARGO_MANIFEST_DIR")).join("locales")).unwrap()
+        super::shipped_localizer()
     }
 
     #[test]

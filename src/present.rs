@@ -176,8 +176,7 @@ mod tests {
     use crate::core::{ChartBar as Bar, Document};
 
     fn presenter() -> Presenter {
-        let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("locales");
-        Presenter::new(Arc::new(Localizer::load(&dir).unwrap())).unwrap()
+        Presenter::new(Arc::new(crate::i18n::shipped_localizer())).unwrap()
     }
 
     fn spec(basic: bool) -> CertificateSpec {

@@ -196,13 +196,11 @@ pub fn deep_link(bot_username: &str, payload: &str) -> String {
 
 #[cfg(test)]
 mod tests {
-    use std::path::Path;
-
     use super::*;
     use crate::core::{Button, Phrase, Text};
 
     fn localizer() -> Localizer {
-        Localizer::load(&Path::new(env!("CARGO_MANIFEST_DIR")).join("locales")).unwrap()
+        crate::i18n::shipped_localizer()
     }
 
     #[test]

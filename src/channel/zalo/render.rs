@@ -224,13 +224,11 @@ pub fn split_text(text: &str, max: usize) -> Vec<String> {
 
 #[cfg(test)]
 mod tests {
-    use std::path::Path;
-
     use super::*;
     use crate::core::{Button, Phrase};
 
     fn localizer() -> Localizer {
-        Localizer::load(&Path::new(env!("CARGO_MANIFEST_DIR")).join("locales")).unwrap()
+        crate::i18n::shipped_localizer()
     }
 
     #[test]
