@@ -19,6 +19,7 @@ fn lesson(id: &str, topic: &str, steps: usize, questions: usize) -> Lesson {
     let text = |lang: &str| LessonText {
         title: format!("{id} {lang}"),
         summary: String::new(),
+        keywords: Vec::new(),
         steps: (0..steps)
             .map(|n| Step {
                 heading: None,

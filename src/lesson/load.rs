@@ -13,8 +13,8 @@ use sha2::{Digest, Sha256};
 
 use super::parse::{Found, RawLesson, parse_lesson};
 use super::{
-    BASE_LANG, Lesson, LessonText, LessonTree, Localized, MAX_LABEL_CHARS, MAX_MESSAGE_CHARS,
-    MAX_STEP_CHARS, Question, Step, Topic, is_valid_id,
+    BASE_LANG, Lesson, LessonText, LessonTree, Localized, MAX_KEYWORD_CHARS, MAX_KEYWORDS,
+    MAX_LABEL_CHARS, MAX_MESSAGE_CHARS, MAX_STEP_CHARS, Question, Step, Topic, is_valid_id,
 };
 
 const MAX_QUESTIONS: usize = 5;
@@ -402,6 +402,7 @@ impl Loader {
             );
         }
         self.check_label(file, header_line, "title", &raw.header.title);
+        self.check_keywords(file, header_line, &raw.header.keywords);
         if raw.steps.is_empty() {
             self.report_at(file, None, "a lesson needs at least one `## Bước`");
         }
@@ -500,6 +501,7 @@ impl Loader {
         (self.problems.len() == before).then_some(LessonText {
             title: raw.header.title,
             summary: raw.header.summary,
+            keywords: raw.header.keywords,
             steps,
             quiz,
         })
@@ -555,6 +557,35 @@ impl Loader {
                 line,
                 format!("{what} has {length} characters; a button holds at most {MAX_LABEL_CHARS}"),
             );
+        }
+    }
+
+    /// Search words are short phrases, not sentences, and not too many: each
+    /// one weighs in every search.
+    fn check_keywords(&mut self, file: &Path, line: Option<usize>, keywords: &[String]) {
+        if keywords.len() > MAX_KEYWORDS {
+            self.report_at(
+                file,
+                line,
+                format!(
+                    "{} keywords; a lesson takes at most {MAX_KEYWORDS}",
+                    keywords.len()
+                ),
+            );
+        }
+        for keyword in keywords {
+            let length = keyword.chars().count();
+            if keyword.trim().is_empty() {
+                self.report_at(file, line, "a keyword is empty");
+            } else if length > MAX_KEYWORD_CHARS {
+                self.report_at(
+                    file,
+                    line,
+                    format!(
+                        "keyword `{keyword}` has {length} characters; at most {MAX_KEYWORD_CHARS}"
+                    ),
+                );
+            }
         }
     }
 

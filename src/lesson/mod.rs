@@ -25,6 +25,10 @@ pub const MAX_STEP_CHARS: usize = 600;
 pub const MAX_LABEL_CHARS: usize = 64;
 /// Longest id: ids travel inside 64-byte callback data.
 pub const MAX_ID_LEN: usize = 32;
+/// Most search words one lesson file may list.
+pub const MAX_KEYWORDS: usize = 30;
+/// Longest search word or phrase.
+pub const MAX_KEYWORD_CHARS: usize = 40;
 
 /// Texts in several languages, with the base language always present.
 #[derive(Debug, Clone, PartialEq)]
@@ -101,6 +105,8 @@ impl Lesson {
 pub struct LessonText {
     pub title: String,
     pub summary: String,
+    /// Search words from the header, as written (NFC).
+    pub keywords: Vec<String>,
     pub steps: Vec<Step>,
     pub quiz: Vec<Question>,
 }

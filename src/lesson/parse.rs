@@ -27,6 +27,10 @@ pub(super) struct Header {
     pub title: String,
     #[serde(default)]
     pub summary: String,
+    /// Extra words a learner might type when looking for this lesson
+    /// (`keywords = ["căn cước", "CCCD"]`): searched with the title and text.
+    #[serde(default)]
+    pub keywords: Vec<String>,
 }
 
 #[derive(Debug, Default)]
