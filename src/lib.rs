@@ -8,6 +8,7 @@
 //! - [`engine`]: runs the core against a store for one event.
 //! - [`i18n`]: interface text through Fluent.
 //! - [`channel`]: the edges that talk to people (console, …).
+//! - [`search`]: a typed question finds its lesson (pure, over the lesson tree).
 //! - [`render`]: certificate and chart pictures (SVG → PNG), platform-free.
 //! - [`app`]: start-up wiring shared by every command.
 
@@ -21,4 +22,5 @@ pub mod lang;
 pub mod lesson;
 pub mod present;
 pub mod render;
+pub mod search;
 pub mod store;

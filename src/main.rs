@@ -147,6 +147,14 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             let files = std::env::temp_dir().join("hocvuso");
             let mut console = Console::new(&app.engine, &app.localizer, &user, std::io::stdout())?
                 .with_media(&app.presenter, files);
+            // For trying reminders and escalations by hand and in tests: the
+            // console's clock runs this many seconds ahead.
+            if let Some(offset) = std::env::var("HOCVUSO_CLOCK_OFFSET")
+                .ok()
+                .and_then(|v| v.parse::<i64>().ok())
+            {
+                console = console.with_clock(move || hocvuso::app::system_now() + offset);
+            }
             console
                 .run(&ConsoleOptions { user, lang }, stdin.lock())
                 .context("the console chat stopped")?;
@@ -293,6 +301,10 @@ fn serve(
                 result.context("telegram")
             }
         };
+        // Reminders and questions that move up run beside the channels.
+        let timers = app
+            .clone()
+            .run_timers(shutdown.clone(), hocvuso::app::system_now);
         let zalo = async move {
             let Some(settings) = zalo_settings else {
                 return anyhow::Ok(());
@@ -316,7 +328,7 @@ fn serve(
             }
             result.context("zalo")
         };
-        let (telegram, zalo) = tokio::join!(telegram, zalo);
+        let (telegram, zalo, ()) = tokio::join!(telegram, zalo, timers);
         telegram.and(zalo)
     })?;
     Ok(ExitCode::SUCCESS)

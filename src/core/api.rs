@@ -7,13 +7,19 @@ use std::sync::Arc;
 use super::action::{Action, Button, Message, Text};
 use super::callback::Callback;
 use super::directory::Nobody;
+use super::help::HelpThread;
 use super::outgoing::Outgoing;
 use super::records::{AuditEntry, Certificate, Link, Staff};
+use super::remind::ReminderDelays;
 use super::router::DeepLink;
+use super::state::Media;
 use super::state::{Completion, Lang, Learner, LearnerId, QuizAttempt, Timestamp};
+use super::stats::CounterKey;
+use super::timer::{Timer, TimerKind};
 use super::turn::{Context, Turn};
 use crate::area::AreaTree;
 use crate::lesson::LessonTree;
+use crate::search::SearchIndex;
 
 /// Longest text the core looks at; anything longer is cut before parsing.
 const MAX_INPUT_BYTES: usize = 4096;
@@ -43,6 +49,8 @@ pub enum Input {
     Text(String),
     /// A button press, with the raw data the button carried.
     Button(String),
+    /// A photo, a voice message or another file, which the bot cannot read.
+    Media(Media),
 }
 
 /// What the core decided: actions for the channel, records for the store.
@@ -63,6 +71,14 @@ pub struct Reply {
     pub claim: Option<String>,
     pub certificates: Vec<Certificate>,
     pub audit: Vec<AuditEntry>,
+    /// Questions to volunteers, new or changed: the store refuses the whole
+    /// change if a thread's stored version is not the one before.
+    pub threads: Vec<HelpThread>,
+    /// Work to be woken up for later.
+    pub timers: Vec<Timer>,
+    /// Event counters (questions asked, reminders sent…), added to the
+    /// counters the engine derives from the learner's record.
+    pub counts: Vec<(CounterKey, i64)>,
 }
 
 impl Reply {
@@ -83,16 +99,39 @@ pub struct Core {
     pub(super) areas: Arc<AreaTree>,
     /// Admins named in the configuration: they need no stored role.
     pub(super) admins: Vec<LearnerId>,
+    pub(super) search: Arc<SearchIndex>,
+    /// Daytime seconds before a question nobody took moves up a level.
+    pub(super) help_escalate_after: i64,
+    pub(super) reminder_delays: ReminderDelays,
 }
 
 impl Core {
     pub fn new(lessons: Arc<LessonTree>, languages: Vec<(Lang, String)>) -> Self {
+        let search = Arc::new(SearchIndex::build(&lessons));
         Core {
             lessons,
             languages,
             areas: Arc::new(AreaTree::single("all", "—")),
             admins: Vec::new(),
+            search,
+            help_escalate_after: 4 * 3600,
+            reminder_delays: ReminderDelays::default(),
         }
+    }
+
+    /// Daytime hours before an unanswered question moves up the area tree.
+    pub fn with_help_escalation(mut self, seconds: i64) -> Self {
+        self.help_escalate_after = seconds.max(60);
+        self
+    }
+
+    pub fn with_reminder_delays(mut self, delays: ReminderDelays) -> Self {
+        self.reminder_delays = delays;
+        self
+    }
+
+    pub fn search(&self) -> &SearchIndex {
+        &self.search
     }
 
     pub fn with_areas(mut self, areas: Arc<AreaTree>) -> Self {
@@ -134,6 +173,22 @@ impl Core {
                 Ok(callback) => turn.callback(callback),
                 Err(_) => turn.stale_button(),
             },
+            Input::Media(media) => turn.media(media.clone()),
+        }
+        if turn.learner.lang.is_some() {
+            turn.after_turn_reminders();
+        }
+        turn.reply
+    }
+
+    /// A timer the store handed back as due, for `learner` (whose events are
+    /// handled one at a time, this one too).
+    pub fn handle_timer(&self, learner: &mut Learner, timer: &Timer, ctx: &Context<'_>) -> Reply {
+        let mut turn = Turn::new(self, learner, ctx, Place::Private);
+        match &timer.kind {
+            TimerKind::Reminder => turn.reminder_due(),
+            TimerKind::NextTopic { topic } => turn.next_topic_due(topic),
+            TimerKind::Escalate { thread } => turn.escalate(thread),
         }
         turn.reply
     }
@@ -177,7 +232,7 @@ impl Core {
                 });
                 payload.unwrap_or_default()
             }
-            Input::Button(_) => String::new(),
+            Input::Button(_) | Input::Media(_) => String::new(),
         };
         let message = Message::default()
             .para(Text::new("group-private-only"))

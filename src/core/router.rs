@@ -9,7 +9,7 @@
 use super::action::{Message, Text};
 use super::callback::Callback;
 use super::records::normalise_code;
-use super::state::Session;
+use super::state::{HelpDraft, Media, Session};
 use super::turn::Turn;
 use crate::lesson::is_valid_id;
 
@@ -37,6 +37,12 @@ pub enum Command {
     Stats(String),
     Export(String),
     Verify(String),
+    /// `/help_me` or `/hoi [question]`: ask a volunteer.
+    AskPerson(String),
+    /// `/stop`: no more reminders (`/start` turns them on again).
+    Stop,
+    /// `/unanswered` (admins): questions no lesson answered.
+    Unanswered,
     /// Anything else that starts with `/`: the name, cut short.
     Unknown(String),
 }
@@ -68,6 +74,9 @@ impl Command {
             "stats" => Command::Stats(args),
             "export" => Command::Export(args),
             "verify" => Command::Verify(args),
+            "help_me" | "hoi" | "helpme" => Command::AskPerson(args),
+            "stop" => Command::Stop,
+            "unanswered" => Command::Unanswered,
             _ => Command::Unknown(name.chars().take(32).collect()),
         })
     }
@@ -188,15 +197,32 @@ impl Turn<'_> {
         }
     }
 
-    /// Words that are not a command.
-    fn free_text(&mut self, _text: &str) {
-        self.send(Message::default().para(Text::new("free-text-hint")));
-        self.menu();
+    /// Words that are not a command: part of a question to a person, or a
+    /// question the lessons may answer.
+    fn free_text(&mut self, text: &str) {
+        if self.help_message(text, None) {
+            return;
+        }
+        self.search_lessons(text);
+    }
+
+    /// A photo, voice message or file.
+    pub(super) fn media(&mut self, media: Media) {
+        if self.learner.lang.is_none() {
+            return self.choose_language(true);
+        }
+        if self.help_message("", Some(media.clone())) {
+            return;
+        }
+        self.media_outside_help(media);
     }
 
     pub(super) fn command(&mut self, command: Command) {
         match command {
-            Command::Start(payload) => self.start(&payload),
+            Command::Start(payload) => {
+                self.learner.reminders.off = false;
+                self.start(&payload)
+            }
             Command::Menu => self.menu(),
             Command::Progress => self.progress(),
             Command::Language => self.choose_language(false),
@@ -213,6 +239,9 @@ impl Turn<'_> {
             Command::Stats(args) => self.stats_command(&args),
             Command::Export(args) => self.export_command(&args),
             Command::Verify(args) => self.verify(&args),
+            Command::AskPerson(question) => self.ask_person_command(&question),
+            Command::Stop => self.reminders_off(),
+            Command::Unanswered => self.unanswered(),
             Command::Unknown(name) => {
                 self.send(
                     Message::default().para(Text::new("unknown-command").arg("command", name)),
@@ -290,6 +319,22 @@ impl Turn<'_> {
             push @ (Callback::PushTopic(_) | Callback::PushLesson(_) | Callback::PushAt(..)) => {
                 self.push_step(push)
             }
+            Callback::HelpAsk => self.ask_help(HelpDraft {
+                lesson: None,
+                step: None,
+            }),
+            Callback::HelpStuck(lesson, step) => self.ask_help(HelpDraft {
+                lesson: Some(lesson),
+                step: Some(step),
+            }),
+            Callback::HelpSendTyped => self.send_typed_question(),
+            Callback::HelpSendMedia => self.send_last_media(),
+            Callback::HelpTake(id) => self.take_question(&id),
+            Callback::HelpPass(id) => self.pass_question(&id),
+            Callback::HelpClose(id) => self.close_question(&id),
+            Callback::HelpRate(id, helped) => self.rate_question(&id, helped),
+            Callback::RemindersOff => self.reminders_off(),
+            Callback::Nudge(tag) => self.nudge_mentee(&tag),
         }
     }
 
@@ -311,6 +356,7 @@ impl Turn<'_> {
                 }
                 _ => false,
             },
+            super::Input::Media(_) => false,
         }
     }
 
@@ -344,6 +390,15 @@ mod tests {
             Command::parse("/xoa_het tat ca"),
             Some(Command::Unknown("xoa_het".into()))
         );
+        assert_eq!(
+            Command::parse("/hoi cài vneid thế nào"),
+            Some(Command::AskPerson("cài vneid thế nào".into()))
+        );
+        assert_eq!(
+            Command::parse("/help_me"),
+            Some(Command::AskPerson(String::new()))
+        );
+        assert_eq!(Command::parse("/stop"), Some(Command::Stop));
         assert_eq!(Command::parse("menu"), None);
         assert_eq!(Command::parse("làm sao /menu"), None);
     }
