@@ -131,11 +131,22 @@ fn every_lesson_is_reachable_from_the_menu() {
     let core = app.engine.core();
     let mut learner = learner("vi");
     let menu = core.handle(&mut learner, &Input::Text("/menu".into()), 1);
-    let mut reached = BTreeSet::new();
-    for topic in callbacks(&menu)
+    // The menu shows groups of topics; each group lists its topics.
+    let mut topics = Vec::new();
+    for group in callbacks(&menu)
         .into_iter()
-        .filter(|c| matches!(c, Callback::Topic(_)))
+        .filter(|c| matches!(c, Callback::TopicGroup(_)))
     {
+        let screen = core.handle(&mut learner, &Input::Button(group.encode()), 2);
+        topics.extend(
+            callbacks(&screen)
+                .into_iter()
+                .filter(|c| matches!(c, Callback::Topic(_))),
+        );
+    }
+    assert_eq!(topics.len(), tree.topics().len(), "each topic in one group");
+    let mut reached = BTreeSet::new();
+    for topic in topics {
         let list = core.handle(&mut learner, &Input::Button(topic.encode()), 2);
         for cb in callbacks(&list) {
             if let Callback::Lesson(id) = cb {

@@ -667,8 +667,20 @@ impl Loader {
             return Err(LoadError::Invalid(self.problems));
         }
         self.topics.sort_by_key(|t| t.0);
-        let topics = self.topics.into_iter().map(|t| t.1).collect();
-        Ok(LessonTree::from_parts(topics, self.lessons))
+        let topics: Vec<Topic> = self.topics.into_iter().map(|t| t.1).collect();
+        let groups_file = dir.join("groups.toml");
+        let groups = match fs::read_to_string(&groups_file) {
+            Ok(source) => super::groups::load_groups(&groups_file, &source, &topics)
+                .map_err(LoadError::Invalid)?,
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => Vec::new(),
+            Err(source) => {
+                return Err(LoadError::Unreadable {
+                    path: groups_file,
+                    source,
+                });
+            }
+        };
+        Ok(LessonTree::from_parts(topics, self.lessons).with_groups(groups))
     }
 }
 
