@@ -6,11 +6,12 @@
 
 mod load;
 mod parse;
+mod warn;
 
 use std::collections::BTreeMap;
 use std::path::PathBuf;
 
-pub use load::{LoadError, Problem, load_tree};
+pub use load::{Checked, LoadError, Problem, check_tree, load_tree};
 
 use crate::core::Lang;
 
