@@ -147,6 +147,19 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             let files = std::env::temp_dir().join("hocvuso");
             let mut console = Console::new(&app.engine, &app.localizer, &user, std::io::stdout())?
                 .with_media(&app.presenter, files);
+            // For trying reminders and escalations by hand and in tests: the
+            // console's clock runs this many seconds ahead.
+            if let Some(offset) = std::env::var("HOCVUSO_CLOCK_OFFSET")
+                .ok()
+                .and_then(|v| v.parse::<i64>().ok())
+            {
+                console = console.with_clock(move || {
+                    let now = std::time::SystemTime::now()
+                        .duration_since(std::time::UNIX_EPOCH)
+                        .map_or(0, |d| d.as_secs() as i64);
+                    now + offset
+                });
+            }
             console
                 .run(&ConsoleOptions { user, lang }, stdin.lock())
                 .context("the console chat stopped")?;

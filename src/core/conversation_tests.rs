@@ -3,7 +3,7 @@
 use std::collections::BTreeMap;
 use std::sync::Arc;
 
-use super::*;
+use crate::core::*;
 use crate::core::{Arg, LearnerId, Message};
 use crate::lesson::{Lesson, LessonText, LessonTree, Localized, Question, Step, Topic};
 
@@ -228,7 +228,11 @@ fn steps_go_forward_and_back_then_to_the_quiz() {
     let first = chat.press(Callback::Lesson("a".into()));
     assert_eq!(
         callbacks(&first),
-        [Callback::Step("a".into(), 1), Callback::Menu]
+        [
+            Callback::Step("a".into(), 1),
+            Callback::HelpStuck("a".into(), 0),
+            Callback::Menu
+        ]
     );
     assert_eq!(contents(&first), ["a step 0 vi", "tip"]);
     let second = chat.press(Callback::Step("a".into(), 1));
@@ -237,6 +241,7 @@ fn steps_go_forward_and_back_then_to_the_quiz() {
         [
             Callback::Step("a".into(), 0),
             Callback::Question("a".into(), 0),
+            Callback::HelpStuck("a".into(), 1),
             Callback::Menu
         ]
     );
@@ -479,10 +484,19 @@ fn a_lesson_that_got_shorter_resumes_at_its_new_last_step() {
 }
 
 #[test]
-fn free_text_gets_a_hint_and_the_menu() {
+fn words_without_meaning_get_a_hint_and_the_menu() {
     let mut chat = Chat::started();
-    let reply = chat.text("tôi không biết bấm gì");
+    let reply = chat.text("dạ vâng ạ");
     assert_eq!(keys(&reply), ["free-text-hint", "menu-title", "menu-hint"]);
+}
+
+#[test]
+fn a_question_no_lesson_answers_offers_a_person_not_a_lesson() {
+    let mut chat = Chat::started();
+    let reply = chat.text("giá vàng hôm nay bao nhiêu");
+    assert_eq!(keys(&reply), ["search-none"]);
+    assert_eq!(callbacks(&reply), [Callback::HelpSendTyped, Callback::Menu]);
+    assert_eq!(reply.counts.len(), 1, "the question is counted for admins");
 }
 
 #[test]

@@ -13,10 +13,8 @@ use std::path::PathBuf;
 
 pub use load::{Checked, LoadError, Problem, check_tree, load_tree};
 
-use crate::core::Lang;
-
-/// The language every lesson and topic must have; others fall back to it.
-pub const BASE_LANG: &str = "vi";
+pub use crate::lang::BASE_LANG;
+use crate::lang::Lang;
 
 /// Longest text that fits one chat message (Telegram's limit, the tightest).
 pub const MAX_MESSAGE_CHARS: usize = 4096;
@@ -59,6 +57,13 @@ impl<T> Localized<T> {
 
     pub fn languages(&self) -> impl Iterator<Item = &str> {
         self.by_lang.keys().map(String::as_str)
+    }
+
+    /// Every language with its text (search indexes them all).
+    pub fn iter(&self) -> impl Iterator<Item = (&str, &T)> {
+        self.by_lang
+            .iter()
+            .map(|(lang, text)| (lang.as_str(), text))
     }
 }
 
