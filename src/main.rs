@@ -153,12 +153,7 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
                 .ok()
                 .and_then(|v| v.parse::<i64>().ok())
             {
-                console = console.with_clock(move || {
-                    let now = std::time::SystemTime::now()
-                        .duration_since(std::time::UNIX_EPOCH)
-                        .map_or(0, |d| d.as_secs() as i64);
-                    now + offset
-                });
+                console = console.with_clock(move || hocvuso::app::system_now() + offset);
             }
             console
                 .run(&ConsoleOptions { user, lang }, stdin.lock())
@@ -306,6 +301,10 @@ fn serve(
                 result.context("telegram")
             }
         };
+        // Reminders and questions that move up run beside the channels.
+        let timers = app
+            .clone()
+            .run_timers(shutdown.clone(), hocvuso::app::system_now);
         let zalo = async move {
             let Some(settings) = zalo_settings else {
                 return anyhow::Ok(());
@@ -329,7 +328,7 @@ fn serve(
             }
             result.context("zalo")
         };
-        let (telegram, zalo) = tokio::join!(telegram, zalo);
+        let (telegram, zalo, ()) = tokio::join!(telegram, zalo, timers);
         telegram.and(zalo)
     })?;
     Ok(ExitCode::SUCCESS)
