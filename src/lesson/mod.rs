@@ -7,11 +7,12 @@
 mod groups;
 mod load;
 mod parse;
+mod warn;
 
 use std::collections::BTreeMap;
 use std::path::PathBuf;
 
-pub use load::{LoadError, Problem, load_tree};
+pub use load::{Checked, LoadError, Problem, check_tree, load_tree};
 
 pub use crate::lang::BASE_LANG;
 use crate::lang::Lang;
