@@ -52,9 +52,15 @@ fn chat_refused(data: &Path, flags: &[&str]) -> String {
 #[test]
 fn a_whole_lesson_then_a_restart_that_resumes() {
     let data = tempfile::tempdir().unwrap();
-    // Language, topic, lesson, next step, quiz, answer B (right), next
-    // question, answer A (right), then open the next lesson and stop there.
-    let first = chat(data.path(), "1\n1\n1\n1\n2\n2\n1\n1\n1\n");
+    // Language, topic, lesson, next step, quiz, the right answer (where this
+    // learner's shuffle put it), next question, the right answer, then open
+    // the next lesson and stop there.
+    let button = |question: usize, right: usize| {
+        let order = hocvuso::core::option_order("console:lan", "basics-phone", question, 2);
+        order.iter().position(|&o| o == right).unwrap() + 1
+    };
+    let script = format!("1\n1\n1\n1\n2\n{}\n1\n{}\n1\n", button(0, 1), button(1, 0));
+    let first = chat(data.path(), &script);
     for expected in [
         "Bác hãy bấm chọn ngôn ngữ",
         "Mở khóa màn hình · Bước 1/2",
