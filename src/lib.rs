@@ -7,6 +7,7 @@
 //! - [`engine`]: runs the core against a store for one event.
 //! - [`i18n`]: interface text through Fluent.
 //! - [`channel`]: the edges that talk to people (console, …).
+//! - [`search`]: a typed question finds its lesson (pure, over the lesson tree).
 //! - [`render`]: certificate and chart pictures (SVG → PNG), platform-free.
 //! - [`app`]: start-up wiring shared by every command.
 
@@ -19,4 +20,5 @@ pub mod i18n;
 pub mod lesson;
 pub mod present;
 pub mod render;
+pub mod search;
 pub mod store;

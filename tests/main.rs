@@ -5,6 +5,7 @@ mod fake_bot_api;
 mod fake_zalo_api;
 mod lesson_validation;
 mod roles_and_figures;
+mod search_eval;
 mod shipped_lessons;
 mod support;
 mod telegram;
