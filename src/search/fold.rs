@@ -63,8 +63,19 @@ pub fn normalize(text: &str) -> String {
         .join(" ")
 }
 
+/// Whether `text` has any Vietnamese mark (tone, vowel mark or `đ`).
+pub(super) fn has_marks(text: &str) -> bool {
+    !text.is_ascii()
+        && text
+            .nfd()
+            .any(|c| is_combining_mark(c) || matches!(c, 'đ' | 'Đ' | 'ð'))
+}
+
 /// Strips tones and vowel marks (whatever the Unicode form), maps `đ` to `d`.
 fn fold_word(word: &str) -> String {
+    if word.is_ascii() {
+        return word.to_string();
+    }
     word.nfd()
         .filter(|c| !is_combining_mark(*c))
         .map(|c| match c {

@@ -180,14 +180,14 @@ struct Builder {
 }
 
 impl Builder {
-    fn term_id(&mut self, key: String) -> u32 {
-        let next = self.index.postings.len() as u32;
-        if let Some(&id) = self.index.terms.get(&key) {
+    fn term_id(&mut self, key: &str) -> u32 {
+        if let Some(&id) = self.index.terms.get(key) {
             return id;
         }
+        let next = self.index.postings.len() as u32;
         self.index.postings.push(Vec::new());
-        self.index.names.push(key.clone());
-        self.index.terms.insert(key, next);
+        self.index.names.push(key.to_string());
+        self.index.terms.insert(key.to_string(), next);
         next
     }
 
@@ -206,15 +206,20 @@ impl Builder {
     }
 
     fn add(&mut self, doc: usize, text: &str, field: Field, language: Language) {
+        let mut key = String::new();
         for run in analyze(text, language) {
             let forms: Vec<u32> = run.iter().map(|t| self.form_id(t)).collect();
             for (term, &form) in run.iter().zip(&forms) {
-                let id = self.term_id(term.text.clone());
+                let id = self.term_id(&term.text);
                 self.record(doc, id, (form, NO_FORM), field);
                 self.lengths[doc] += field.weight();
             }
             for (pair, form) in run.windows(2).zip(forms.windows(2)) {
-                let id = self.term_id(format!("{} {}", pair[0].text, pair[1].text));
+                key.clear();
+                key.push_str(&pair[0].text);
+                key.push(' ');
+                key.push_str(&pair[1].text);
+                let id = self.term_id(&key);
                 self.record(doc, id, (form[0], form[1]), field);
             }
         }
