@@ -49,7 +49,7 @@ impl Tally {
 }
 
 /// Floors at the figures reached when the set was written, rounded down.
-const MIN_TOP1: f64 = 0.89;
+const MIN_TOP1: f64 = 0.90;
 const MIN_TOP3: f64 = 0.94;
 
 #[test]

@@ -47,6 +47,8 @@ pub struct Hit {
 enum Field {
     Title,
     Keyword,
+    /// One word of a keyword of several words.
+    KeywordPart,
     Summary,
     Topic,
     Heading,
@@ -59,7 +61,7 @@ impl Field {
     fn weight(self) -> f32 {
         match self {
             Field::Title => 5.0,
-            Field::Keyword => 5.0,
+            Field::Keyword | Field::KeywordPart => 5.0,
             Field::Summary => 3.0,
             Field::Topic => 1.5,
             Field::Heading => 2.0,
@@ -74,6 +76,9 @@ impl Field {
     fn strength(self) -> f32 {
         match self {
             Field::Title | Field::Keyword => 1.0,
+            // "người cao tuổi dùng điện thoại" names its lesson as a whole:
+            // "tuổi" alone says little.
+            Field::KeywordPart => 0.7,
             Field::Summary => 0.9,
             Field::Heading => 0.6,
             Field::Topic => 0.6,
@@ -209,9 +214,13 @@ impl Builder {
         let mut key = String::new();
         for run in analyze(text, language) {
             let forms: Vec<u32> = run.iter().map(|t| self.form_id(t)).collect();
+            let word_field = match field {
+                Field::Keyword if run.len() > 1 => Field::KeywordPart,
+                other => other,
+            };
             for (term, &form) in run.iter().zip(&forms) {
                 let id = self.term_id(&term.text);
-                self.record(doc, id, (form, NO_FORM), field);
+                self.record(doc, id, (form, NO_FORM), word_field);
                 self.lengths[doc] += field.weight();
             }
             for (pair, form) in run.windows(2).zip(forms.windows(2)) {
@@ -303,10 +312,10 @@ struct Candidate {
 }
 
 impl Candidate {
-    /// Shown best first: coverage decides; BM25 only breaks near ties (it
-    /// is a sum over words and pairs, a few units to a few tens).
+    /// Shown best first: BM25, scaled by how much of the question the
+    /// lesson answers.
     fn order(&self) -> f32 {
-        self.coverage + self.rank / 1000.0
+        self.coverage * self.rank
     }
 }
 
