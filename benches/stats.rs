@@ -121,6 +121,7 @@ fn main() {
                     hocvuso::core::CertificateStamp {
                         code: code.clone(),
                         at,
+                        name: None,
                     },
                 );
                 certificates.push(Certificate {

@@ -6,6 +6,7 @@
 //! - [`store`]: persistence behind a small trait; sled by default.
 //! - [`engine`]: runs the core against a store for one event.
 //! - [`i18n`]: interface text through Fluent.
+//! - [`indicator`]: the movement's indicators and targets, validated.
 //! - [`channel`]: the edges that talk to people (console, …).
 //! - [`render`]: certificate and chart pictures (SVG → PNG), platform-free.
 //! - [`app`]: start-up wiring shared by every command.
@@ -16,6 +17,7 @@ pub mod channel;
 pub mod core;
 pub mod engine;
 pub mod i18n;
+pub mod indicator;
 pub mod lesson;
 pub mod present;
 pub mod render;

@@ -75,6 +75,7 @@ impl Turn<'_> {
             CertificateStamp {
                 code: code.clone(),
                 at: self.now,
+                name: None,
             },
         );
         self.reply.certificates.push(Certificate {
