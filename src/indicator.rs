@@ -396,14 +396,24 @@ impl Indicators {
                     }
                 }
             };
-            number(&r.deadline_day, "deadline_day", 1..=28, &mut report.deadline_day);
+            number(
+                &r.deadline_day,
+                "deadline_day",
+                1..=28,
+                &mut report.deadline_day,
+            );
             number(
                 &r.remind_days_before,
                 "remind_days_before",
                 0..=27,
                 &mut report.remind_days_before,
             );
-            number(&r.remind_hour, "remind_hour", 0..=23, &mut report.remind_hour);
+            number(
+                &r.remind_hour,
+                "remind_hour",
+                0..=23,
+                &mut report.remind_hour,
+            );
             if report.remind_days_before >= report.deadline_day {
                 problems.push(problem(
                     at(raw_report.span()),
@@ -452,10 +462,14 @@ impl Indicators {
                 ));
                 ok = false;
             } else if !seen.insert(r.id.clone()) {
-                problems.push(problem(line, format!("indicator id `{}` is used twice", r.id)));
+                problems.push(problem(
+                    line,
+                    format!("indicator id `{}` is used twice", r.id),
+                ));
                 ok = false;
             }
-            let name_ok = |n: &str| !n.trim().is_empty() && n.trim().chars().count() <= MAX_NAME_CHARS;
+            let name_ok =
+                |n: &str| !n.trim().is_empty() && n.trim().chars().count() <= MAX_NAME_CHARS;
             if !name_ok(&r.name.vi) || r.name.en.as_deref().is_some_and(|n| !name_ok(n)) {
                 problems.push(problem(
                     line,
@@ -672,10 +686,7 @@ impl Indicators {
                         }
                         None => problems.push(problem(
                             line,
-                            format!(
-                                "`{other}` is not elderly or a group ({})",
-                                group_ids()
-                            ),
+                            format!("`{other}` is not elderly or a group ({})", group_ids()),
                         )),
                     },
                 }
@@ -703,10 +714,7 @@ impl Indicators {
     }
 
     pub fn main(&self) -> &Indicator {
-        self.list
-            .iter()
-            .find(|i| i.main)
-            .unwrap_or(&self.list[0])
+        self.list.iter().find(|i| i.main).unwrap_or(&self.list[0])
     }
 
     /// The target share of `indicator` for `area` in `year`: the area's own,
@@ -917,7 +925,9 @@ elderly = 90
         // The VNeID topic is not in this (empty) lesson tree: a warning.
         assert_eq!(loaded.warnings.len(), 1, "{:?}", loaded.warnings);
         assert!(
-            loaded.warnings[0].to_string().starts_with("indicators.toml:3:"),
+            loaded.warnings[0]
+                .to_string()
+                .starts_with("indicators.toml:3:"),
             "{}",
             loaded.warnings[0]
         );
@@ -970,14 +980,23 @@ elderly = -1
         assert!(has(12, "`counts = \"clicks\"`"), "{problems:#?}");
         assert!(has(13, "`among = \"aliens\"`"), "{problems:#?}");
         assert!(has(14, "`per = \"cats\"`"), "{problems:#?}");
-        assert!(has(18, "only one indicator may be `main = true`"), "{problems:#?}");
+        assert!(
+            has(18, "only one indicator may be `main = true`"),
+            "{problems:#?}"
+        );
         assert!(has(25, "indicator `nope`"), "{problems:#?}");
         assert!(has(26, "area `nowhere`"), "{problems:#?}");
         assert!(has(27, "`1999` is not a year"), "{problems:#?}");
         assert!(has(27, "target 1.5 for 2026"), "{problems:#?}");
         assert!(has(29, "set in the area file"), "{problems:#?}");
-        assert!(has(29, "`robots` is not elderly or a group"), "{problems:#?}");
-        assert!(has(29, "`elderly` of `xa-a` must be a whole number"), "{problems:#?}");
+        assert!(
+            has(29, "`robots` is not elderly or a group"),
+            "{problems:#?}"
+        );
+        assert!(
+            has(29, "`elderly` of `xa-a` must be a whole number"),
+            "{problems:#?}"
+        );
     }
 
     #[test]
@@ -986,7 +1005,10 @@ elderly = -1
         assert!(problems[0].contains("names no indicator"), "{problems:?}");
         let one = "[[indicator]]\nid = \"a\"\ncounts = \"basic\"\nname.vi = \"A\"\n";
         let problems = shown(parse(one).unwrap_err());
-        assert!(problems[0].contains("no indicator is the main one"), "{problems:?}");
+        assert!(
+            problems[0].contains("no indicator is the main one"),
+            "{problems:?}"
+        );
         let problems = shown(parse(&format!("{one}main = true\ncolour = 1\n")).unwrap_err());
         assert!(problems[0].contains("colour"), "{problems:?}");
         let late = format!("[report]\ndeadline_day = 3\n\n{one}main = true\n");
@@ -1031,7 +1053,10 @@ elderly = -1
             let json = serde_json::to_string(&g).unwrap();
             assert_eq!(json, format!("\"{}\"", g.id()));
         }
-        assert_eq!(serde_json::to_string(&AgeBand::From60).unwrap(), "\"60-plus\"");
+        assert_eq!(
+            serde_json::to_string(&AgeBand::From60).unwrap(),
+            "\"60-plus\""
+        );
         for c in Counts::ALL {
             assert_eq!(Counts::from_id(c.id()), Some(c));
         }

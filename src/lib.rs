@@ -9,6 +9,7 @@
 //! - [`indicator`]: the movement's indicators and targets, validated.
 //! - [`channel`]: the edges that talk to people (console, …).
 //! - [`render`]: certificate and chart pictures (SVG → PNG), platform-free.
+//! - [`report_xlsx`]: the quarterly report as a spreadsheet.
 //! - [`app`]: start-up wiring shared by every command.
 
 pub mod app;
@@ -21,4 +22,5 @@ pub mod indicator;
 pub mod lesson;
 pub mod present;
 pub mod render;
+pub mod report_xlsx;
 pub mod store;

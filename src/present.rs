@@ -1,6 +1,6 @@
 //! Attachments made concrete for a channel: a lesson picture stays a file,
 //! a certificate or a chart becomes a PNG drawn in the reader's language, a
-//! document stays bytes with its name.
+//! document stays bytes with its name, a report becomes a spreadsheet.
 //!
 //! Shared by every channel so that each only uploads `Media`. It knows
 //! Fluent (for the words on pictures) and the renderer, never a platform.
@@ -55,6 +55,14 @@ impl Presenter {
                 name: "bieu-do.png".into(),
                 png: self.renderer.chart_png(&self.chart_view(lang, spec))?,
             },
+            Attachment::Report(report) => {
+                let doc = crate::report_xlsx::document(&self.localizer, lang, report)
+                    .ok_or(RenderError::Document)?;
+                Media::Document {
+                    name: doc.name,
+                    bytes: doc.content,
+                }
+            }
         })
     }
 

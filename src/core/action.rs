@@ -137,6 +137,8 @@ pub enum Attachment {
     Chart(ChartSpec),
     /// A certificate picture to draw.
     Certificate(CertificateSpec),
+    /// An official's quarterly report, written as a spreadsheet at the edge.
+    Report(super::report::Report),
 }
 
 /// A chart as data; the edge draws it, in the reader's language.

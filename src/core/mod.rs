@@ -16,6 +16,7 @@ mod figures;
 mod outgoing;
 mod push;
 mod records;
+pub mod report;
 mod staff;
 mod state;
 pub mod stats;

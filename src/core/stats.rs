@@ -392,7 +392,10 @@ mod tests {
         }
         assert_eq!(Metric::from_key("x:y"), None);
         assert_eq!(Metric::from_key("started@aliens"), None);
-        assert_eq!(Metric::from_key("l:x@60-plus@"), Some(Metric::Lesson("x@60-plus@".into())));
+        assert_eq!(
+            Metric::from_key("l:x@60-plus@"),
+            Some(Metric::Lesson("x@60-plus@".into()))
+        );
         assert_eq!(Metric::from_key("vneid@60-plus@worker"), None);
         assert_eq!(
             Metric::Among(Counts::Reached, Segment::Age(AgeBand::From60)).key(),
@@ -430,21 +433,43 @@ mod tests {
 
         learner.profile.age = Some(AgeBand::From60);
         learner.profile.group = Some(PopGroup::Trader);
-        learner.vneid = Some(VneidAnswer { answer: Vneid::NotYet, at: Q4_2026_START + 5 });
+        learner.vneid = Some(VneidAnswer {
+            answer: Vneid::NotYet,
+            at: Q4_2026_START + 5,
+        });
         learner.certificates.insert(
             BASIC.into(),
-            CertificateStamp { code: "X".into(), at: Q4_2026_START + 9, name: None },
+            CertificateStamp {
+                code: "X".into(),
+                at: Q4_2026_START + 9,
+                name: None,
+            },
         );
         for scope in ["a:xa", "a:tinh"] {
-            for metric in ["started@60-plus", "started@trader", "basic", "basic@60-plus", "basic@trader"] {
+            for metric in [
+                "started@60-plus",
+                "started@trader",
+                "basic",
+                "basic@60-plus",
+                "basic@trader",
+            ] {
                 assert!(has(&learner, scope, metric), "{scope} {metric}");
             }
             assert!(!has(&learner, scope, "vneid"), "not yet is not counted");
         }
         let before = contributions(&learner, &areas);
-        learner.vneid = Some(VneidAnswer { answer: Vneid::Yes, at: Q4_2026_START - 5 });
+        learner.vneid = Some(VneidAnswer {
+            answer: Vneid::Yes,
+            at: Q4_2026_START - 5,
+        });
         learner.profile.group = Some(PopGroup::Worker);
-        assert!(may_change_counts(&Learner { vneid: None, ..learner.clone() }, &learner));
+        assert!(may_change_counts(
+            &Learner {
+                vneid: None,
+                ..learner.clone()
+            },
+            &learner
+        ));
         let after = contributions(&learner, &areas);
         let deltas = counter_deltas(&before, &after);
         let delta = |metric: &str, quarter: Quarter| -> i64 {
@@ -457,7 +482,11 @@ mod tests {
         let q4 = quarter_of(Q4_2026_START);
         assert_eq!(delta("started@trader", q4), -1);
         assert_eq!(delta("started@worker", q4), 1);
-        assert_eq!(delta("vneid", q4 - 1), 1, "a yes counts in the quarter it was said");
+        assert_eq!(
+            delta("vneid", q4 - 1),
+            1,
+            "a yes counts in the quarter it was said"
+        );
         assert_eq!(delta("vneid@worker", q4 - 1), 1);
         assert_eq!(delta("started@60-plus", q4), 0);
         let gone = forget_deltas(&learner, &areas);

@@ -93,6 +93,8 @@ impl Rendered {
                 caption: caption.filter(|_| !text_follows),
                 keyboard: attachment_keyboard,
             }),
+            // `render` has made it a document already.
+            Some(Attachment::Report(_)) => {}
             Some(drawn @ (Attachment::Chart(_) | Attachment::Certificate(_))) => {
                 parts.push(Part::Drawn {
                     attachment: drawn.clone(),
@@ -159,7 +161,7 @@ pub fn render(
     Rendered {
         html,
         keyboard: (!rows.is_empty()).then(|| json!({ "inline_keyboard": rows })),
-        attachment: message.attachment.clone(),
+        attachment: crate::report_xlsx::as_document(localizer, lang, message.attachment.as_ref()),
         lang: lang.clone(),
     }
 }
