@@ -1,6 +1,7 @@
 //! hocvuso: a chat bot that teaches digital skills to everyone, for Vietnam's
 //! "Bình dân học vụ số" movement.
 //!
+//! - [`lang`]: the language tag, shared by everything below.
 //! - [`lesson`]: the lesson tree, loaded from files and validated.
 //! - [`core`]: the pure conversation logic (input + state → actions).
 //! - [`store`]: persistence behind a small trait; sled by default.
@@ -19,6 +20,7 @@ pub mod core;
 pub mod engine;
 pub mod i18n;
 pub mod indicator;
+pub mod lang;
 pub mod lesson;
 pub mod present;
 pub mod render;

@@ -3,6 +3,7 @@
 mod console_chat;
 mod fake_bot_api;
 mod fake_zalo_api;
+mod layering;
 mod lesson_validation;
 mod roles_and_figures;
 mod shipped_lessons;

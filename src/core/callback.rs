@@ -53,6 +53,15 @@ pub enum Callback {
 pub struct BadCallback;
 
 impl Callback {
+    /// The group-posting picker: staff may press it before choosing a
+    /// language privately, and from a group.
+    pub fn is_push(&self) -> bool {
+        matches!(
+            self,
+            Callback::PushTopic(_) | Callback::PushLesson(_) | Callback::PushAt(..)
+        )
+    }
+
     pub fn encode(&self) -> String {
         let data = self.to_string();
         debug_assert!(data.len() <= MAX_LEN, "callback too long: {data}");

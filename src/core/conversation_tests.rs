@@ -3,7 +3,7 @@
 use std::collections::BTreeMap;
 use std::sync::Arc;
 
-use super::*;
+use crate::core::*;
 use crate::core::{Arg, LearnerId, Message};
 use crate::lesson::{Lesson, LessonText, LessonTree, Localized, Question, Step, Topic};
 

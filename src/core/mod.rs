@@ -7,33 +7,39 @@
 //! translate to and from its types, the store persists them.
 
 mod action;
+mod api;
 mod area_choice;
 mod callback;
 mod certify;
 mod conversation;
 mod directory;
 mod figures;
+mod menu;
 mod outgoing;
 mod push;
 mod records;
 pub mod report;
+mod router;
 mod staff;
 mod state;
 pub mod stats;
+mod turn;
 
 pub use action::{
     Action, Arg, Attachment, Block, Button, CertificateSpec, ChartBar, ChartSpec, Document,
     Message, Phrase, Target, Text,
 };
+pub use api::{Core, Input, Place, Reply};
 pub use callback::{BadCallback, Callback};
-pub use conversation::{Context, Core, Input, Place, Reply};
 pub use directory::{Directory, Nobody, Unavailable};
 pub use outgoing::{Outgoing, Queued, QueuedId, Recipient};
 pub use records::{
     AuditAction, AuditEntry, BASIC, Certificate, CertifiedLesson, Link, LinkKind, Role, Staff,
     code_from, normalise_code,
 };
+pub use router::{Command, DeepLink};
 pub use state::{
     CertificateStamp, CompletedLesson, Completion, Lang, Learner, LearnerId, LessonProgress,
     Mentor, QuizAttempt, Session, Timestamp,
 };
+pub use turn::Context;

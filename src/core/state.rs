@@ -8,7 +8,8 @@ use std::collections::BTreeMap;
 use serde::{Deserialize, Serialize};
 
 use crate::indicator::{AgeBand, PopGroup};
-use crate::lesson::BASE_LANG;
+pub use crate::lang::Lang;
+use crate::lesson::{Lesson, LessonTree, Topic};
 
 /// Seconds since the Unix epoch. The core never reads a clock: it is given `now`.
 pub type Timestamp = i64;
@@ -26,24 +27,6 @@ impl LearnerId {
         let id = id.into();
         let ok = !id.is_empty() && id.len() <= Self::MAX_LEN && !id.chars().any(char::is_control);
         ok.then_some(LearnerId(id))
-    }
-
-    pub fn as_str(&self) -> &str {
-        &self.0
-    }
-}
-
-/// A language tag such as `vi` or `en`.
-#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
-pub struct Lang(String);
-
-impl Lang {
-    pub fn new(tag: impl Into<String>) -> Self {
-        Lang(tag.into())
-    }
-
-    pub fn base() -> Self {
-        Lang(BASE_LANG.to_string())
     }
 
     pub fn as_str(&self) -> &str {
@@ -253,6 +236,45 @@ impl Learner {
         self.progress
             .get(lesson)
             .is_some_and(|p| p.completed.is_some())
+    }
+
+    /// Lessons completed, in any topic.
+    pub fn completed_count(&self) -> usize {
+        self.progress
+            .values()
+            .filter(|p| p.completed.is_some())
+            .count()
+    }
+
+    /// The unfinished lesson touched last, if it is still in the tree: where
+    /// "continue" leads and what a mentor sees as current.
+    pub fn current_lesson<'t>(&self, lessons: &'t LessonTree) -> Option<&'t Lesson> {
+        self.progress
+            .iter()
+            .filter(|(_, p)| p.completed.is_none())
+            .filter_map(|(id, p)| Some((lessons.lesson(id)?, p.updated)))
+            .max_by_key(|(_, updated)| *updated)
+            .map(|(lesson, _)| lesson)
+    }
+
+    /// (lessons completed, lessons in the topic)
+    pub fn topic_counts(&self, topic: &Topic) -> (usize, usize) {
+        let done = topic
+            .lessons
+            .iter()
+            .filter(|l| self.is_completed(l))
+            .count();
+        (done, topic.lessons.len())
+    }
+
+    /// Whether every lesson of the topic is completed.
+    pub fn finished_topic(&self, topic: &Topic) -> bool {
+        self.topic_counts(topic).0 == topic.lessons.len()
+    }
+
+    /// Whether any lesson of the topic was opened.
+    pub fn started_topic(&self, topic: &Topic) -> bool {
+        topic.lessons.iter().any(|l| self.progress.contains_key(l))
     }
 }
 

@@ -322,20 +322,12 @@ pub fn may_change_counts(before: &Learner, after: &Learner) -> bool {
         || before.profile.group != after.profile.group
         || before.vneid != after.vneid
         || before.certificates.len() != after.certificates.len()
-        || completed_count(before) != completed_count(after)
+        || before.completed_count() != after.completed_count()
 }
 
 /// The counter changes that take a forgotten learner out of the figures.
 pub fn forget_deltas(learner: &Learner, areas: &AreaTree) -> Vec<(CounterKey, i64)> {
     counter_deltas(&contributions(learner, areas), &BTreeSet::new())
-}
-
-fn completed_count(learner: &Learner) -> usize {
-    learner
-        .progress
-        .values()
-        .filter(|p| p.completed.is_some())
-        .count()
 }
 
 #[cfg(test)]

@@ -12,10 +12,8 @@ use std::path::PathBuf;
 
 pub use load::{LoadError, Problem, load_tree};
 
-use crate::core::Lang;
-
-/// The language every lesson and topic must have; others fall back to it.
-pub const BASE_LANG: &str = "vi";
+pub use crate::lang::BASE_LANG;
+use crate::lang::Lang;
 
 /// Longest text that fits one chat message (Telegram's limit, the tightest).
 pub const MAX_MESSAGE_CHARS: usize = 4096;
