@@ -9,7 +9,8 @@ use std::hash::{Hash, Hasher};
 use std::sync::{Arc, Mutex};
 
 use crate::core::{
-    Action, Context, Core, Input, Lang, Learner, LearnerId, Place, Reply, Timestamp, stats,
+    Action, Context, Core, Input, Lang, Learner, LearnerId, Place, Reply, TIMER_CHANNEL, Timestamp,
+    stats,
 };
 use crate::store::{Change, Store, StoreDirectory, StoreError};
 
@@ -160,6 +161,34 @@ impl Engine {
         })
     }
 
+    /// Hands every timer due at `now` back to the core for its learner
+    /// (`Input::Due`), then takes it out of the outbox: what the core answers
+    /// goes out through the outbox, in the same commit as the next timer. A
+    /// crash between the two repeats a timer at most once. Returns how many
+    /// ran; call it every minute or so.
+    pub fn run_timers(&self, now: Timestamp) -> Result<usize, StoreError> {
+        let due = self.store.outbox_due(TIMER_CHANNEL, now, 64)?;
+        let mut ran = 0;
+        for queued in &due {
+            if let Some((learner, callback)) = queued.item.due() {
+                // A learner no longer stored is not brought back by a timer.
+                if let Some(stored) = self.store.load(learner)? {
+                    self.handle(&Event {
+                        learner: learner.clone(),
+                        channel: channel_name(&stored.channel),
+                        display_name: String::new(),
+                        place: Place::Private,
+                        input: Input::Due(callback.encode()),
+                        now,
+                    })?;
+                    ran += 1;
+                }
+            }
+            self.store.outbox_remove(&queued.id)?;
+        }
+        Ok(ran)
+    }
+
     fn lock_for(&self, id: &LearnerId) -> std::sync::MutexGuard<'_, ()> {
         let mut hasher = DefaultHasher::new();
         id.hash(&mut hasher);
@@ -167,6 +196,17 @@ impl Engine {
         stripe
             .lock()
             .unwrap_or_else(|poisoned| poisoned.into_inner())
+    }
+}
+
+/// The `'static` channel name an `Event` wants, for a stored learner; it is
+/// only used for learners seen for the first time, which a timer never makes.
+fn channel_name(stored: &str) -> &'static str {
+    match stored {
+        "telegram" => "telegram",
+        "zalo" => "zalo",
+        "console" => "console",
+        _ => "other",
     }
 }
 

@@ -22,12 +22,13 @@ use toml::Spanned;
 use crate::area::AreaTree;
 use crate::lesson::{LessonTree, Problem, is_valid_id};
 
-/// The age band a learner says they are in: the plans care for the elderly.
+/// The age band a learner says they are in: the plans care for the elderly
+/// (people of 60 and over, as Vietnamese law counts them), coded `elderly`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
 pub enum AgeBand {
     #[serde(rename = "under-60")]
     Under60,
-    #[serde(rename = "60-plus")]
+    #[serde(rename = "elderly")]
     From60,
 }
 
@@ -37,7 +38,7 @@ impl AgeBand {
     pub fn code(self) -> &'static str {
         match self {
             AgeBand::Under60 => "under-60",
-            AgeBand::From60 => "60-plus",
+            AgeBand::From60 => "elderly",
         }
     }
 
@@ -501,7 +502,7 @@ impl Indicators {
                         problems.push(problem(
                             at(a.span()),
                             format!(
-                                "indicator `{}`: `among = \"{}\"` is not all, under-60, 60-plus or a group ({})",
+                                "indicator `{}`: `among = \"{}\"` is not all, under-60, elderly or a group ({})",
                                 r.id,
                                 a.get_ref(),
                                 group_ids()
@@ -837,7 +838,7 @@ name.vi = "Xác nhận trên VNeID"
 [[indicator]]
 id = "elderly-reached"
 counts = "reached"
-among = "60-plus"
+among = "elderly"
 per = "elderly"
 name.vi = "Người cao tuổi được tiếp cận"
 
@@ -1055,7 +1056,7 @@ elderly = -1
         }
         assert_eq!(
             serde_json::to_string(&AgeBand::From60).unwrap(),
-            "\"60-plus\""
+            "\"elderly\""
         );
         for c in Counts::ALL {
             assert_eq!(Counts::from_id(c.id()), Some(c));

@@ -131,6 +131,7 @@ impl Presenter {
             heading_en: self.text(&en, heading),
             awarded_to: self.text(lang, "certificate-awarded-to"),
             name: spec.name.clone(),
+            area: spec.area.clone(),
             topic,
             lessons,
             issued: self.localizer.text(
@@ -191,6 +192,7 @@ mod tests {
         CertificateSpec {
             code: "K7QM-2XPD-9ARC".into(),
             name: "Nguyễn Thị Lan".into(),
+            area: Some("Tổ dân phố 1, Phường Hoa Sen, Tỉnh Mẫu".into()),
             basic,
             topic: "An toàn trên mạng".into(),
             topic_vi: "An toàn trên mạng".into(),

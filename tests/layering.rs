@@ -79,7 +79,12 @@ fn the_core_imports_no_store_channel_i18n_or_io_crate() {
 #[test]
 fn lessons_areas_and_the_language_know_nothing_of_the_core() {
     let mut found = Vec::new();
-    for dir in ["src/lesson", "src/area.rs", "src/lang.rs", "src/indicator.rs"] {
+    for dir in [
+        "src/lesson",
+        "src/area.rs",
+        "src/lang.rs",
+        "src/indicator.rs",
+    ] {
         found.extend(offending(
             dir,
             &[

@@ -166,6 +166,9 @@ pub struct ChartBar {
 pub struct CertificateSpec {
     pub code: String,
     pub name: String,
+    /// Where the learner lives, when they chose an area.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub area: Option<String>,
     /// `true` for the overall certificate of basic digital skills.
     pub basic: bool,
     pub topic: String,

@@ -13,6 +13,7 @@ use super::router::DeepLink;
 use super::state::{Completion, Lang, Learner, LearnerId, QuizAttempt, Timestamp};
 use super::turn::{Context, Turn};
 use crate::area::AreaTree;
+use crate::indicator::Indicators;
 use crate::lesson::LessonTree;
 
 /// Longest text the core looks at; anything longer is cut before parsing.
@@ -43,6 +44,10 @@ pub enum Input {
     Text(String),
     /// A button press, with the raw data the button carried.
     Button(String),
+    /// A timer the core set for this learner is due (`engine::run_timers`),
+    /// with the data of its button. Nobody is waiting in a chat: whatever
+    /// the core answers goes to the learner through the outbox.
+    Due(String),
 }
 
 /// What the core decided: actions for the channel, records for the store.
@@ -83,6 +88,8 @@ pub struct Core {
     pub(super) areas: Arc<AreaTree>,
     /// Admins named in the configuration: they need no stored role.
     pub(super) admins: Vec<LearnerId>,
+    /// What officials report against, and when.
+    pub(super) indicators: Arc<Indicators>,
 }
 
 impl Core {
@@ -92,7 +99,17 @@ impl Core {
             languages,
             areas: Arc::new(AreaTree::single("all", "—")),
             admins: Vec::new(),
+            indicators: Arc::new(Indicators::default()),
         }
+    }
+
+    pub fn with_indicators(mut self, indicators: Arc<Indicators>) -> Self {
+        self.indicators = indicators;
+        self
+    }
+
+    pub fn indicators(&self) -> &Indicators {
+        &self.indicators
     }
 
     pub fn with_areas(mut self, areas: Arc<AreaTree>) -> Self {
@@ -134,6 +151,12 @@ impl Core {
                 Ok(callback) => turn.callback(callback),
                 Err(_) => turn.stale_button(),
             },
+            Input::Due(data) => {
+                if let Ok(callback) = Callback::parse(data) {
+                    turn.due(callback);
+                }
+                turn.answers_to_outbox();
+            }
         }
         turn.reply
     }
@@ -177,7 +200,7 @@ impl Core {
                 });
                 payload.unwrap_or_default()
             }
-            Input::Button(_) => String::new(),
+            Input::Button(_) | Input::Due(_) => String::new(),
         };
         let message = Message::default()
             .para(Text::new("group-private-only"))

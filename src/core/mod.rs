@@ -16,9 +16,11 @@ mod directory;
 mod figures;
 mod menu;
 mod outgoing;
+mod profile;
 mod push;
 mod records;
 pub mod report;
+mod reporting;
 mod router;
 mod staff;
 mod state;
@@ -32,7 +34,8 @@ pub use action::{
 pub use api::{Core, Input, Place, Reply};
 pub use callback::{BadCallback, Callback};
 pub use directory::{Directory, Nobody, Unavailable};
-pub use outgoing::{Outgoing, Queued, QueuedId, Recipient};
+pub use outgoing::{Outgoing, Queued, QueuedId, Recipient, TIMER_CHANNEL};
+pub use profile::{Flow, ProfileField};
 pub use records::{
     AuditAction, AuditEntry, BASIC, Certificate, CertifiedLesson, Link, LinkKind, Role, Staff,
     code_from, normalise_code,
@@ -40,6 +43,6 @@ pub use records::{
 pub use router::{Command, DeepLink};
 pub use state::{
     CertificateStamp, CompletedLesson, Completion, Lang, Learner, LearnerId, LessonProgress,
-    Mentor, QuizAttempt, Session, Timestamp,
+    Mentor, Profile, QuizAttempt, Session, Timestamp, Vneid, VneidAnswer,
 };
 pub use turn::Context;

@@ -23,6 +23,8 @@ use crate::area::AreaTree;
 use crate::indicator::{Indicators, ReportSettings};
 use crate::lesson::LessonTree;
 
+pub use super::reporting::ReportView;
+
 /// How many child areas the message names as furthest behind.
 const BEHIND_SHOWN: usize = 3;
 
@@ -532,7 +534,7 @@ mod tests {
     fn a_report_reads_three_periods_per_area_and_compares_with_targets() {
         let areas = tree();
         let src = "[[indicator]]\nid = \"basic\"\nmain = true\ncounts = \"basic\"\nname.vi = \"Cơ bản\"\n\
-                   [[indicator]]\nid = \"old\"\ncounts = \"reached\"\namong = \"60-plus\"\nper = \"elderly\"\nname.vi = \"Cao tuổi\"\n";
+                   [[indicator]]\nid = \"old\"\ncounts = \"reached\"\namong = \"elderly\"\nper = \"elderly\"\nname.vi = \"Cao tuổi\"\n";
         let indicators =
             Indicators::parse(Path::new("i.toml"), src, &areas, &LessonTree::default())
                 .unwrap()
@@ -562,7 +564,7 @@ mod tests {
             };
             Ok(BTreeMap::from([
                 ("basic".to_string(), n(base)),
-                ("started@60-plus".to_string(), n(base + 1)),
+                ("started@elderly".to_string(), n(base + 1)),
             ]))
         };
         let report = maker.make("tinh", this, NOW, &mut counts).unwrap();

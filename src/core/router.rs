@@ -37,6 +37,12 @@ pub enum Command {
     Stats(String),
     Export(String),
     Verify(String),
+    /// `/report [quarter] [area]`, `/report remind on|off`.
+    Report(String),
+    /// `/profile`: age band, group, area, VNeID answer.
+    Profile,
+    /// `/name [name]`: the name printed on future certificates.
+    Name(String),
     /// Anything else that starts with `/`: the name, cut short.
     Unknown(String),
 }
@@ -68,6 +74,9 @@ impl Command {
             "stats" => Command::Stats(args),
             "export" => Command::Export(args),
             "verify" => Command::Verify(args),
+            "report" | "baocao" => Command::Report(args),
+            "profile" | "hoso" => Command::Profile,
+            "name" | "ten" => Command::Name(args),
             _ => Command::Unknown(name.chars().take(32).collect()),
         })
     }
@@ -188,8 +197,11 @@ impl Turn<'_> {
         }
     }
 
-    /// Words that are not a command.
-    fn free_text(&mut self, _text: &str) {
+    /// Words that are not a command: a name when the bot asked for one.
+    fn free_text(&mut self, text: &str) {
+        if matches!(self.learner.session, Session::Naming { .. }) {
+            return self.name_typed(text);
+        }
         self.send(Message::default().para(Text::new("free-text-hint")));
         self.menu();
     }
@@ -213,6 +225,9 @@ impl Turn<'_> {
             Command::Stats(args) => self.stats_command(&args),
             Command::Export(args) => self.export_command(&args),
             Command::Verify(args) => self.verify(&args),
+            Command::Report(args) => self.report_command(&args),
+            Command::Profile => self.profile(),
+            Command::Name(args) => self.name_command(&args),
             Command::Unknown(name) => {
                 self.send(
                     Message::default().para(Text::new("unknown-command").arg("command", name)),
@@ -290,6 +305,22 @@ impl Turn<'_> {
             push @ (Callback::PushTopic(_) | Callback::PushLesson(_) | Callback::PushAt(..)) => {
                 self.push_step(push)
             }
+            Callback::Report(area, quarter, view) => self.report_screen(&area, quarter, view),
+            // Only a timer may say a reminder is due, never a pressed button.
+            Callback::ReportDue(_) => self.stale_button(),
+            Callback::Profile => self.profile(),
+            Callback::ProfileAsk(field) => self.profile_ask(field),
+            Callback::ProfileAge(age, flow) => self.profile_age(age, flow),
+            Callback::ProfileGroup(group, flow) => self.profile_group(group, flow),
+            Callback::Vneid(answer, flow) => self.vneid_answer(answer, flow),
+            Callback::NameDisplay => self.name_display(),
+        }
+    }
+
+    /// A timer the core set is due: only reminders exist.
+    pub(super) fn due(&mut self, callback: Callback) {
+        if let Callback::ReportDue(at) = callback {
+            self.report_due(at);
         }
     }
 
@@ -311,6 +342,8 @@ impl Turn<'_> {
                 }
                 _ => false,
             },
+            // Timers are for private chats; one in a group does nothing.
+            super::Input::Due(_) => true,
         }
     }
 

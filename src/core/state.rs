@@ -55,6 +55,13 @@ pub enum Session {
         score: usize,
         missed: bool,
     },
+    /// Waiting for the name to print on certificates (typed, or the button
+    /// with the chat's display name); then the certificates of `show` (topic
+    /// ids, `BASIC` for the overall one) are sent.
+    Naming {
+        #[serde(default, skip_serializing_if = "Vec::is_empty")]
+        show: Vec<String>,
+    },
 }
 
 /// A learner's progress in one lesson.
@@ -141,6 +148,9 @@ pub struct Profile {
     /// Whether the bot has asked (it asks once, unprompted).
     #[serde(default, skip_serializing_if = "std::ops::Not::not")]
     pub asked: bool,
+    /// Whether the bot has asked the VNeID question (once, unprompted).
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub vneid_asked: bool,
 }
 
 impl Profile {

@@ -385,13 +385,13 @@ mod tests {
         assert_eq!(Metric::from_key("x:y"), None);
         assert_eq!(Metric::from_key("started@aliens"), None);
         assert_eq!(
-            Metric::from_key("l:x@60-plus@"),
-            Some(Metric::Lesson("x@60-plus@".into()))
+            Metric::from_key("l:x@elderly@"),
+            Some(Metric::Lesson("x@elderly@".into()))
         );
-        assert_eq!(Metric::from_key("vneid@60-plus@worker"), None);
+        assert_eq!(Metric::from_key("vneid@elderly@worker"), None);
         assert_eq!(
             Metric::Among(Counts::Reached, Segment::Age(AgeBand::From60)).key(),
-            "started@60-plus"
+            "started@elderly"
         );
         for p in Period::ALL {
             assert_eq!(Period::from_code(p.code()), Some(p));
@@ -439,10 +439,10 @@ mod tests {
         );
         for scope in ["a:xa", "a:tinh"] {
             for metric in [
-                "started@60-plus",
+                "started@elderly",
                 "started@trader",
                 "basic",
-                "basic@60-plus",
+                "basic@elderly",
                 "basic@trader",
             ] {
                 assert!(has(&learner, scope, metric), "{scope} {metric}");
@@ -480,7 +480,7 @@ mod tests {
             "a yes counts in the quarter it was said"
         );
         assert_eq!(delta("vneid@worker", q4 - 1), 1);
-        assert_eq!(delta("started@60-plus", q4), 0);
+        assert_eq!(delta("started@elderly", q4), 0);
         let gone = forget_deltas(&learner, &areas);
         assert_eq!(gone.len(), after.len());
         assert!(gone.iter().all(|(_, d)| *d == -1));

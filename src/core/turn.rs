@@ -100,6 +100,23 @@ impl Turn<'_> {
         });
     }
 
+    /// For input nobody waits for in a chat (a timer): the messages go to
+    /// the learner through the outbox instead, on their own channel.
+    pub(super) fn answers_to_outbox(&mut self) {
+        for action in std::mem::take(&mut self.reply.actions) {
+            let Action::Send(message) = action;
+            self.reply.outbox.push(super::outgoing::Outgoing {
+                channel: self.learner.channel.clone(),
+                to: super::outgoing::Recipient::Learner {
+                    id: self.learner.id.clone(),
+                },
+                lang: self.learner.lang(),
+                message,
+                not_before: self.now,
+            });
+        }
+    }
+
     pub(super) fn usage(&mut self, key: &'static str) {
         self.send(Message::default().para(Text::new(key)));
     }

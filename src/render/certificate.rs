@@ -31,6 +31,8 @@ pub struct CertificateView {
     /// E.g. "Trao cho" / "Awarded to".
     pub awarded_to: String,
     pub name: String,
+    /// Where the learner lives, under the name, when they chose an area.
+    pub area: Option<String>,
     /// The topic's title line; the caller may make it bilingual.
     pub topic: String,
     pub lessons: Vec<CertificateLine>,
@@ -98,6 +100,7 @@ const HEADING_EN: Style = Style::new(Weight::Regular, 34.0, 24.0);
 const AWARDED: Style = Style::new(Weight::Regular, 32.0, 24.0);
 const NAME: Style = Style::new(Weight::Bold, 92.0, 44.0);
 const TOPIC: Style = Style::new(Weight::Bold, 40.0, 26.0);
+const AREA: Style = Style::new(Weight::Regular, 24.0, 18.0);
 const FOOTER: Style = Style::new(Weight::Regular, 30.0, 22.0);
 const CODE: Style = Style::new(Weight::Bold, 30.0, 22.0);
 const HINT: Style = Style::new(Weight::Regular, 24.0, 18.0);
@@ -196,18 +199,26 @@ fn divider(svg: &mut Svg, y: f32, p: &Palette) {
 fn recipient(svg: &mut Svg, fonts: &Fonts, view: &CertificateView, p: &Palette) {
     let awarded = fit(fonts, &view.awarded_to, AWARDED, TEXT_WIDTH);
     centred(svg, 388.0, &awarded, AWARDED, p.muted);
+    // With an area under the name, the name sits a little higher and the
+    // area line takes the place of the gap above the topic.
+    let area = view.area.as_deref().filter(|a| !a.trim().is_empty());
+    let shift = if area.is_some() { 14.0 } else { 0.0 };
     let name = fit(fonts, &view.name, NAME, TEXT_WIDTH);
-    centred(svg, 486.0, &name, NAME, p.ink);
+    centred(svg, 486.0 - shift, &name, NAME, p.ink);
     let underline = (name.width / 2.0 + 40.0).clamp(260.0, TEXT_WIDTH / 2.0);
     svg.line(
         CENTRE - underline,
-        522.0,
+        522.0 - shift,
         CENTRE + underline,
-        522.0,
+        522.0 - shift,
         &stroke(p.gold, 2.0),
     );
+    if let Some(area) = area {
+        let line = fit(fonts, area, AREA, TEXT_WIDTH);
+        centred(svg, 548.0, &line, AREA, p.muted);
+    }
     let topic = fit(fonts, &view.topic, TOPIC, TEXT_WIDTH);
-    centred(svg, 572.0, &topic, TOPIC, p.accent);
+    centred(svg, 572.0 + shift * 0.6, &topic, TOPIC, p.accent);
 }
 
 /// Where the lesson list may draw: between the topic and the footer, clear
@@ -628,6 +639,7 @@ mod tests {
             heading_en: "Certificate of completion".into(),
             awarded_to: "Trao cho · Awarded to".into(),
             name: "Nguyễn Thị Hằng".into(),
+            area: None,
             topic: "Dịch vụ công trực tuyến · Online public services".into(),
             lessons: vec![
                 CertificateLine {
