@@ -291,7 +291,11 @@ fn by_area(
         sheet.merge_range(top, col, sub, col, &words.key(key), &styles.header)?;
         sheet.set_column_width(col, width)?;
     }
-    let per = ["xlsx-col-achieved", "xlsx-col-share", "xlsx-col-target"];
+    let per = [
+        "xlsx-col-achieved",
+        "xlsx-col-share",
+        "xlsx-col-target-short",
+    ];
     for (n, line) in report.lines.iter().enumerate() {
         let first = 2 + (n * per.len()) as ColNum;
         let last = first + per.len() as ColNum - 1;
@@ -553,6 +557,7 @@ mod tests {
         assert_eq!(text(4, 2), "Người trưởng thành có kỹ năng số cơ bản");
         assert_eq!(text(5, 2), "Đạt (lũy kế)");
         assert_eq!(text(5, 3), "Tỷ lệ đạt");
+        assert_eq!(text(5, 4), "Mục tiêu");
         assert_eq!(text(6, 1), "Tổ dân phố 1");
         assert_eq!(cell(&areas, 6, 2), Data::Float(450.0));
         assert_eq!(cell(&areas, 6, 3), Data::Float(0.01));
@@ -561,6 +566,14 @@ mod tests {
         assert_eq!(cell(&areas, 8, 2), Data::Float(900.0));
 
         let lessons = book.worksheet_range("Theo bài học").unwrap();
+        // Every text is complete: no Fluent argument left unfilled anywhere.
+        for sheet in [&summary, &areas, &lessons] {
+            for cell in sheet.used_cells() {
+                if let (_, _, Data::String(s)) = cell {
+                    assert!(!s.contains('{') && !s.contains("xlsx-"), "{s}");
+                }
+            }
+        }
         assert_eq!(
             cell(&lessons, 5, 0),
             Data::String("VNeID – Định danh điện tử (cốt lõi)".into())

@@ -5,6 +5,7 @@ mod fake_bot_api;
 mod fake_zalo_api;
 mod layering;
 mod lesson_validation;
+mod report;
 mod roles_and_figures;
 mod shipped_lessons;
 mod support;

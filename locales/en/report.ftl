@@ -49,6 +49,7 @@ xlsx-sheet-lessons = By lesson
 xlsx-col-number = No.
 xlsx-col-indicator = Indicator
 xlsx-col-target = Target {$year}
+xlsx-col-target-short = Target
 xlsx-col-achieved = Achieved (to date)
 xlsx-col-share = Share
 xlsx-col-gap = Still to reach (people)

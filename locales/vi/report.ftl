@@ -49,6 +49,7 @@ xlsx-sheet-lessons = Theo bài học
 xlsx-col-number = STT
 xlsx-col-indicator = Chỉ tiêu
 xlsx-col-target = Mục tiêu năm {$year}
+xlsx-col-target-short = Mục tiêu
 xlsx-col-achieved = Đạt (lũy kế)
 xlsx-col-share = Tỷ lệ đạt
 xlsx-col-gap = Còn thiếu (người)
