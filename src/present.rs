@@ -160,11 +160,17 @@ impl Presenter {
                 } else {
                     bar.done as f64 / bar.adults as f64
                 };
+                // Without a population there is no share to draw or print.
+                let caption = if bar.adults == 0 {
+                    bar.done.to_string()
+                } else {
+                    format!("{} / {} ({})", bar.done, bar.adults, percent(share))
+                };
                 ChartBar {
                     label: bar.label.clone(),
                     value: share,
                     target: bar.target,
-                    caption: format!("{} / {} ({})", bar.done, bar.adults, percent(share)),
+                    caption,
                 }
             })
             .collect();
@@ -272,6 +278,14 @@ mod tests {
         };
         let view = p.chart_view(&vi, &chart);
         assert_eq!(view.bars[0].caption, "450 / 45000 (1,0%)");
+        let unknown = ChartSpec {
+            bars: vec![Bar {
+                adults: 0,
+                ..chart.bars[0].clone()
+            }],
+            ..chart.clone()
+        };
+        assert_eq!(p.chart_view(&vi, &unknown).bars[0].caption, "450");
         assert!(view.title.contains("Tỉnh Mẫu"));
         let doc = Attachment::Document(Document {
             name: "a.csv".into(),

@@ -260,6 +260,7 @@ fn summary(
     sheet.write_string(row + 2, 1, words.key("xlsx-footnote-counts"))?;
     sheet.set_freeze_panes(TABLE_TOP + 1, 2)?;
     sheet.set_repeat_rows(TABLE_TOP, TABLE_TOP)?;
+    sheet.set_print_fit_to_pages(1, 0);
     Ok(sheet)
 }
 
@@ -340,6 +341,13 @@ fn by_area(
     }
     sheet.set_freeze_panes(sub + 1, 2)?;
     sheet.set_repeat_rows(top, sub)?;
+    // Three columns per indicator are too wide for one printed page: print
+    // across pages, each starting with the area columns.
+    if report.lines.len() > 3 {
+        sheet.set_repeat_columns(0, 1)?;
+    } else {
+        sheet.set_print_fit_to_pages(1, 0);
+    }
     Ok(sheet)
 }
 
@@ -395,6 +403,7 @@ fn by_lesson(
     }
     sheet.set_freeze_panes(TABLE_TOP + 1, 0)?;
     sheet.set_repeat_rows(TABLE_TOP, TABLE_TOP)?;
+    sheet.set_print_fit_to_pages(1, 0);
     Ok(sheet)
 }
 

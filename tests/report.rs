@@ -712,3 +712,23 @@ fn reminders_around_quarter_ends_and_a_bot_that_was_stopped() {
     let forged = bot.press("tg:900", Callback::ReportDue(june));
     assert_eq!(keys(&forged)[0], "button-old");
 }
+
+/// Writes the ward's report and chart to look at:
+/// `cargo test --test main report::write_ward_samples -- --ignored`.
+#[test]
+#[ignore]
+fn write_ward_samples() {
+    let mut bot = ward_with_learners();
+    let h = bot.say("tg:900", "/report");
+    let Some(Attachment::Report(report)) = messages(&h)[0].attachment.clone() else {
+        panic!()
+    };
+    let vi = Lang::new("vi");
+    let xlsx = hocvuso::report_xlsx::write(&bot.app.localizer, &vi, &report).unwrap();
+    std::fs::write("/tmp/ward-report.xlsx", xlsx).unwrap();
+    let media = bot.app.presenter.media(&vi, &Attachment::Chart(report.chart())).unwrap();
+    let hocvuso::present::Media::Photo { png, .. } = media else {
+        panic!()
+    };
+    std::fs::write("/tmp/ward-chart.png", png).unwrap();
+}
