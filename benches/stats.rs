@@ -326,11 +326,20 @@ fn generated_areas() -> AreaTree {
 
 /// The shipped indicators, with targets and populations for the generated
 /// province instead of the sample's.
-fn generated_indicators(shipped: &Path, areas: &AreaTree, tree: &hocvuso::lesson::LessonTree) -> Indicators {
+fn generated_indicators(
+    shipped: &Path,
+    areas: &AreaTree,
+    tree: &hocvuso::lesson::LessonTree,
+) -> Indicators {
     let source = std::fs::read_to_string(shipped).unwrap();
     let cut = source.find("[[target]]").unwrap_or(source.len());
     let mut src = source[..cut].replace("\"learning-platform\"", "\"digital-market\"");
-    for indicator in ["adults-basic", "adults-vneid", "servants-basic", "workers-basic"] {
+    for indicator in [
+        "adults-basic",
+        "adults-vneid",
+        "servants-basic",
+        "workers-basic",
+    ] {
         write!(
             src,
             "[[target]]\nindicator = \"{indicator}\"\narea = \"tinh\"\nby_year = {{ 2025 = 0.8, 2026 = 1.0 }}\n"

@@ -726,7 +726,11 @@ fn write_ward_samples() {
     let vi = Lang::new("vi");
     let xlsx = hocvuso::report_xlsx::write(&bot.app.localizer, &vi, &report).unwrap();
     std::fs::write("/tmp/ward-report.xlsx", xlsx).unwrap();
-    let media = bot.app.presenter.media(&vi, &Attachment::Chart(report.chart())).unwrap();
+    let media = bot
+        .app
+        .presenter
+        .media(&vi, &Attachment::Chart(report.chart()))
+        .unwrap();
     let hocvuso::present::Media::Photo { png, .. } = media else {
         panic!()
     };

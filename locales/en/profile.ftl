@@ -46,6 +46,7 @@ profile-vneid = Your results in VNeID: { $answer ->
    *[other] not answered
 }
 profile-why = This is only used to count learners by age, group and area. Nobody sees your name in those figures.
+button-profile = 👤 About me
 button-profile-age = Change age
 button-profile-group = Change group
 button-profile-vneid = Answer the VNeID question again

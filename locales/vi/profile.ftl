@@ -46,6 +46,7 @@ profile-vneid = Kết quả học hiện trong VNeID: { $answer ->
    *[other] chưa trả lời
 }
 profile-why = Những thông tin này chỉ dùng để đếm số người học theo độ tuổi, nhóm và khu vực. Không ai thấy tên bác trong các con số đó.
+button-profile = 👤 Thông tin của tôi
 button-profile-age = Đổi độ tuổi
 button-profile-group = Đổi nhóm
 button-profile-vneid = Trả lời lại câu hỏi VNeID

@@ -694,7 +694,10 @@ mod tests {
         assert!(!r.certificate_svg(&v).contains("Phường Hoa Sen"));
         v.area = Some("Tổ dân phố 1, Phường Hoa Sen, Tỉnh Mẫu".into());
         let svg = r.certificate_svg(&v);
-        assert!(svg.contains("Tổ dân phố 1, Phường Hoa Sen, Tỉnh Mẫu"), "{svg}");
+        assert!(
+            svg.contains("Tổ dân phố 1, Phường Hoa Sen, Tỉnh Mẫu"),
+            "{svg}"
+        );
         assert!(r.certificate_png(&v).unwrap().starts_with(b"\x89PNG"));
     }
 
