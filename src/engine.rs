@@ -9,8 +9,8 @@ use std::hash::{Hash, Hasher};
 use std::sync::{Arc, Mutex};
 
 use crate::core::{
-    Action, Context, Core, Input, Lang, Learner, LearnerId, Place, Reply, TIMER_CHANNEL, Timestamp,
-    stats,
+    Action, Context, Core, Input, Lang, Learner, LearnerId, Place, Reply, Timer, TimerId,
+    Timestamp, stats,
 };
 use crate::store::{Change, Store, StoreDirectory, StoreError};
 
@@ -97,7 +97,7 @@ impl Engine {
                 .handle_group(&mut learner, &event.input, chat, &ctx);
             // Most group talk changes nothing and writes nothing.
             if has_records(&reply) || learner != before {
-                self.commit(&learner, None, &reply)?;
+                self.commit(&learner, None, &reply, None)?;
             }
             return Ok(Handled {
                 lang: learner.lang(),
@@ -109,7 +109,7 @@ impl Engine {
         }
         let before = learner.clone();
         let reply = self.core.handle_with(&mut learner, &event.input, &ctx);
-        self.commit(&learner, Some(&before), &reply)?;
+        self.commit(&learner, Some(&before), &reply, None)?;
         Ok(Handled {
             lang: learner.lang(),
             actions: reply.actions,
@@ -123,6 +123,7 @@ impl Engine {
         learner: &Learner,
         before: Option<&Learner>,
         reply: &Reply,
+        timer_done: Option<&TimerId>,
     ) -> Result<(), StoreError> {
         let changed: Vec<(&str, _)> = learner
             .progress
@@ -132,13 +133,14 @@ impl Engine {
             })
             .map(|(lesson, progress)| (lesson.as_str(), progress))
             .collect();
-        let counters = match before {
+        let mut counters = match before {
             Some(before) if stats::may_change_counts(before, learner) => stats::counter_deltas(
                 &stats::contributions(before, self.core.areas()),
                 &stats::contributions(learner, self.core.areas()),
             ),
             _ => Vec::new(),
         };
+        counters.extend(reply.counts.iter().cloned());
         let mentor_id = |l: &Learner| l.mentor.as_ref().map(|m| m.id.clone());
         let old_mentor = before.map(mentor_id);
         let mentor_before = match &old_mentor {
@@ -158,35 +160,50 @@ impl Engine {
             audit: &reply.audit,
             counters: &counters,
             mentor_before,
+            threads: &reply.threads,
+            timers: &reply.timers,
+            timer_done,
         })
     }
 
-    /// Hands every timer due at `now` back to the core for its learner
-    /// (`Input::Due`), then takes it out of the outbox: what the core answers
-    /// goes out through the outbox, in the same commit as the next timer. A
-    /// crash between the two repeats a timer at most once. Returns how many
-    /// ran; call it every minute or so.
-    pub fn run_timers(&self, now: Timestamp) -> Result<usize, StoreError> {
-        let due = self.store.outbox_due(TIMER_CHANNEL, now, 64)?;
-        let mut ran = 0;
-        for queued in &due {
-            if let Some((learner, callback)) = queued.item.due() {
-                // A learner no longer stored is not brought back by a timer.
-                if let Some(stored) = self.store.load(learner)? {
-                    self.handle(&Event {
-                        learner: learner.clone(),
-                        channel: channel_name(&stored.channel),
-                        display_name: String::new(),
-                        place: Place::Private,
-                        input: Input::Due(callback.encode()),
-                        now,
-                    })?;
-                    ran += 1;
+    /// Handles every timer due at `now` (at most `limit`), each with its
+    /// learner's lock held, and returns how many were handled. What they
+    /// decide goes out through the outbox; each timer is removed in the same
+    /// commit as its effects, so none is handled twice.
+    pub fn tick(&self, now: Timestamp, limit: usize) -> Result<usize, StoreError> {
+        let due = self.store.timers_due(now, limit)?;
+        let count = due.len();
+        for (id, timer) in due {
+            let _guard = self.lock_for(&timer.learner);
+            match self.fire(&id, &timer, now) {
+                Err(StoreError::Conflict { code }) => {
+                    tracing::info!(code, "timer raced another write, handling again");
+                    self.fire(&id, &timer, now)?;
                 }
+                other => other?,
             }
-            self.store.outbox_remove(&queued.id)?;
         }
-        Ok(ran)
+        Ok(count)
+    }
+
+    fn fire(&self, id: &TimerId, timer: &Timer, now: Timestamp) -> Result<(), StoreError> {
+        let Some(mut learner) = self.store.load(&timer.learner)? else {
+            // The learner is gone: nothing to remind, the timer goes too.
+            let ghost = Learner::new(timer.learner.clone(), "", "", now);
+            return self.store.commit(&Change {
+                timer_done: Some(id),
+                ..Change::of(&ghost)
+            });
+        };
+        let directory = StoreDirectory(self.store.as_ref());
+        let ctx = Context {
+            now,
+            directory: &directory,
+            random: &fresh_random,
+        };
+        let before = learner.clone();
+        let reply = self.core.handle_timer(&mut learner, timer, &ctx);
+        self.commit(&learner, Some(&before), &reply, Some(id))
     }
 
     fn lock_for(&self, id: &LearnerId) -> std::sync::MutexGuard<'_, ()> {
@@ -199,20 +216,11 @@ impl Engine {
     }
 }
 
-/// The `'static` channel name an `Event` wants, for a stored learner; it is
-/// only used for learners seen for the first time, which a timer never makes.
-fn channel_name(stored: &str) -> &'static str {
-    match stored {
-        "telegram" => "telegram",
-        "zalo" => "zalo",
-        "console" => "console",
-        _ => "other",
-    }
-}
-
 /// Whether a group reply has anything to store (a staff member's push).
 fn has_records(reply: &Reply) -> bool {
     !reply.outbox.is_empty()
+        || !reply.threads.is_empty()
+        || !reply.timers.is_empty()
         || !reply.links.is_empty()
         || !reply.staff.is_empty()
         || !reply.audit.is_empty()

@@ -9,6 +9,7 @@
 //! - [`i18n`]: interface text through Fluent.
 //! - [`indicator`]: the movement's indicators and targets, validated.
 //! - [`channel`]: the edges that talk to people (console, …).
+//! - [`search`]: a typed question finds its lesson (pure, over the lesson tree).
 //! - [`render`]: certificate and chart pictures (SVG → PNG), platform-free.
 //! - [`report_xlsx`]: the quarterly report as a spreadsheet.
 //! - [`app`]: start-up wiring shared by every command.
@@ -25,4 +26,5 @@ pub mod lesson;
 pub mod present;
 pub mod render;
 pub mod report_xlsx;
+pub mod search;
 pub mod store;

@@ -162,6 +162,14 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             let files = std::env::temp_dir().join("hocvuso");
             let mut console = Console::new(&app.engine, &app.localizer, &user, std::io::stdout())?
                 .with_media(&app.presenter, files);
+            // For trying reminders and escalations by hand and in tests: the
+            // console's clock runs this many seconds ahead.
+            if let Some(offset) = std::env::var("HOCVUSO_CLOCK_OFFSET")
+                .ok()
+                .and_then(|v| v.parse::<i64>().ok())
+            {
+                console = console.with_clock(move || hocvuso::app::system_now() + offset);
+            }
             console
                 .run(&ConsoleOptions { user, lang }, stdin.lock())
                 .context("the console chat stopped")?;
@@ -279,28 +287,6 @@ fn serve(
                 let _ = stop.send(true);
             });
         }
-        // Timers the core set (report reminders), checked every minute.
-        {
-            let (app, mut shutdown) = (app.clone(), shutdown.clone());
-            tokio::spawn(async move {
-                loop {
-                    let engine_app = app.clone();
-                    let now = std::time::SystemTime::now()
-                        .duration_since(std::time::UNIX_EPOCH)
-                        .map_or(0, |d| d.as_secs() as i64);
-                    let ran =
-                        tokio::task::spawn_blocking(move || engine_app.engine.run_timers(now))
-                            .await;
-                    if let Ok(Err(e)) = ran {
-                        tracing::error!(error = %e, "timers could not run; trying again");
-                    }
-                    tokio::select! {
-                        _ = tokio::time::sleep(std::time::Duration::from_secs(60)) => {}
-                        _ = shutdown.changed() => break,
-                    }
-                }
-            });
-        }
         // Each channel stops the other when it fails, so both finish cleanly.
         let telegram = {
             let (app, shutdown, stop) = (app.clone(), shutdown.clone(), stop.clone());
@@ -331,6 +317,10 @@ fn serve(
                 result.context("telegram")
             }
         };
+        // Reminders and questions that move up run beside the channels.
+        let timers = app
+            .clone()
+            .run_timers(shutdown.clone(), hocvuso::app::system_now);
         let zalo = async move {
             let Some(settings) = zalo_settings else {
                 return anyhow::Ok(());
@@ -354,7 +344,7 @@ fn serve(
             }
             result.context("zalo")
         };
-        let (telegram, zalo) = tokio::join!(telegram, zalo);
+        let (telegram, zalo, ()) = tokio::join!(telegram, zalo, timers);
         telegram.and(zalo)
     })?;
     Ok(ExitCode::SUCCESS)

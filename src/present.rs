@@ -63,6 +63,7 @@ impl Presenter {
                     bytes: doc.content,
                 }
             }
+            Attachment::Forward(_) => return Err(RenderError::Forwarded),
         })
     }
 

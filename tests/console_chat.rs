@@ -99,7 +99,8 @@ fn numbers_that_are_not_buttons_and_odd_text_get_a_kind_hint() {
         "{out}"
     );
     assert_eq!(
-        out.matches("Just tap the buttons below").count(),
+        out.matches("To ask something, just type your question")
+            .count(),
         2,
         "{out}"
     );

@@ -4,6 +4,7 @@ mod console_chat;
 mod fake_bot_api;
 mod fake_zalo_api;
 mod layering;
+mod learner_support;
 mod lesson_validation;
 mod report;
 mod roles_and_figures;

@@ -35,6 +35,12 @@ fn the_content_issue_scope_is_met() {
         ("safety", 4),
         ("health", 2),
         ("digital-market", 2),
+        ("learning-platform", 3),
+        ("phone-basics", 3),
+        ("digital-family", 3),
+        ("social-media", 3),
+        ("ai-daily-life", 3),
+        ("personal-data", 3),
     ];
     for (id, min) in at_least {
         let topic = tree
@@ -66,6 +72,37 @@ fn the_content_issue_scope_is_met() {
             lesson.id,
             lesson.question_count()
         );
+    }
+}
+
+/// Learners find lessons by typing words; the second-edition topics ship
+/// with search words in every language from the start.
+#[test]
+fn the_second_edition_topics_have_search_words() {
+    let tree = shipped_lessons();
+    let topics = [
+        "learning-platform",
+        "phone-basics",
+        "digital-family",
+        "social-media",
+        "ai-daily-life",
+        "personal-data",
+    ];
+    for id in topics {
+        let topic = tree
+            .topic(id)
+            .unwrap_or_else(|| panic!("topic {id} is missing"));
+        for lesson_id in &topic.lessons {
+            let lesson = tree.lesson(lesson_id).unwrap();
+            for lang in LANGS {
+                let text = lesson.text.get(&Lang::new(lang));
+                assert!(
+                    text.keywords.len() >= 3,
+                    "{lesson_id} ({lang}) has {} search words",
+                    text.keywords.len()
+                );
+            }
+        }
     }
 }
 

@@ -139,6 +139,9 @@ pub enum Attachment {
     Certificate(CertificateSpec),
     /// An official's quarterly report, written as a spreadsheet at the edge.
     Report(super::report::Report),
+    /// A photo or voice message a person sent, passed on to another (by the
+    /// channel's own file reference, when it has one).
+    Forward(super::state::Media),
 }
 
 /// A chart as data; the edge draws it, in the reader's language.

@@ -7,14 +7,20 @@ use std::sync::Arc;
 use super::action::{Action, Button, Message, Text};
 use super::callback::Callback;
 use super::directory::Nobody;
+use super::help::HelpThread;
 use super::outgoing::Outgoing;
 use super::records::{AuditEntry, Certificate, Link, Staff};
+use super::remind::ReminderDelays;
 use super::router::DeepLink;
+use super::state::Media;
 use super::state::{Completion, Lang, Learner, LearnerId, QuizAttempt, Timestamp};
+use super::stats::CounterKey;
+use super::timer::{Timer, TimerKind};
 use super::turn::{Context, Turn};
 use crate::area::AreaTree;
 use crate::indicator::Indicators;
 use crate::lesson::LessonTree;
+use crate::search::SearchIndex;
 
 /// Longest text the core looks at; anything longer is cut before parsing.
 const MAX_INPUT_BYTES: usize = 4096;
@@ -44,10 +50,8 @@ pub enum Input {
     Text(String),
     /// A button press, with the raw data the button carried.
     Button(String),
-    /// A timer the core set for this learner is due (`engine::run_timers`),
-    /// with the data of its button. Nobody is waiting in a chat: whatever
-    /// the core answers goes to the learner through the outbox.
-    Due(String),
+    /// A photo, a voice message or another file, which the bot cannot read.
+    Media(Media),
 }
 
 /// What the core decided: actions for the channel, records for the store.
@@ -68,6 +72,14 @@ pub struct Reply {
     pub claim: Option<String>,
     pub certificates: Vec<Certificate>,
     pub audit: Vec<AuditEntry>,
+    /// Questions to volunteers, new or changed: the store refuses the whole
+    /// change if a thread's stored version is not the one before.
+    pub threads: Vec<HelpThread>,
+    /// Work to be woken up for later.
+    pub timers: Vec<Timer>,
+    /// Event counters (questions asked, reminders sent…), added to the
+    /// counters the engine derives from the learner's record.
+    pub counts: Vec<(CounterKey, i64)>,
 }
 
 impl Reply {
@@ -90,17 +102,36 @@ pub struct Core {
     pub(super) admins: Vec<LearnerId>,
     /// What officials report against, and when.
     pub(super) indicators: Arc<Indicators>,
+    pub(super) search: Arc<SearchIndex>,
+    /// Daytime seconds before a question nobody took moves up a level.
+    pub(super) help_escalate_after: i64,
+    pub(super) reminder_delays: ReminderDelays,
 }
 
 impl Core {
     pub fn new(lessons: Arc<LessonTree>, languages: Vec<(Lang, String)>) -> Self {
+        let search = Arc::new(SearchIndex::build(&lessons));
         Core {
             lessons,
             languages,
             areas: Arc::new(AreaTree::single("all", "—")),
             admins: Vec::new(),
+            search,
             indicators: Arc::new(Indicators::default()),
+            help_escalate_after: 4 * 3600,
+            reminder_delays: ReminderDelays::default(),
         }
+    }
+
+    /// Daytime hours before an unanswered question moves up the area tree.
+    pub fn with_help_escalation(mut self, seconds: i64) -> Self {
+        self.help_escalate_after = seconds.max(60);
+        self
+    }
+
+    pub fn with_reminder_delays(mut self, delays: ReminderDelays) -> Self {
+        self.reminder_delays = delays;
+        self
     }
 
     pub fn with_indicators(mut self, indicators: Arc<Indicators>) -> Self {
@@ -110,6 +141,10 @@ impl Core {
 
     pub fn indicators(&self) -> &Indicators {
         &self.indicators
+    }
+
+    pub fn search(&self) -> &SearchIndex {
+        &self.search
     }
 
     pub fn with_areas(mut self, areas: Arc<AreaTree>) -> Self {
@@ -151,10 +186,24 @@ impl Core {
                 Ok(callback) => turn.callback(callback),
                 Err(_) => turn.stale_button(),
             },
-            Input::Due(data) => {
-                if let Ok(callback) = Callback::parse(data) {
-                    turn.due(callback);
-                }
+            Input::Media(media) => turn.media(media.clone()),
+        }
+        if turn.learner.lang.is_some() {
+            turn.after_turn_reminders();
+        }
+        turn.reply
+    }
+
+    /// A timer the store handed back as due, for `learner` (whose events are
+    /// handled one at a time, this one too).
+    pub fn handle_timer(&self, learner: &mut Learner, timer: &Timer, ctx: &Context<'_>) -> Reply {
+        let mut turn = Turn::new(self, learner, ctx, Place::Private);
+        match &timer.kind {
+            TimerKind::Reminder => turn.reminder_due(),
+            TimerKind::NextTopic { topic } => turn.next_topic_due(topic),
+            TimerKind::Escalate { thread } => turn.escalate(thread),
+            TimerKind::ReportReminder => {
+                turn.report_due(timer.due);
                 turn.answers_to_outbox();
             }
         }
@@ -200,7 +249,7 @@ impl Core {
                 });
                 payload.unwrap_or_default()
             }
-            Input::Button(_) | Input::Due(_) => String::new(),
+            Input::Button(_) | Input::Media(_) => String::new(),
         };
         let message = Message::default()
             .para(Text::new("group-private-only"))

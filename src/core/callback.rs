@@ -10,7 +10,7 @@ use crate::core::Lang;
 use crate::core::profile::{Flow, ProfileField};
 use crate::core::records::BASIC;
 use crate::core::report::ReportView;
-use crate::core::state::{Timestamp, Vneid};
+use crate::core::state::Vneid;
 use crate::core::stats::{Period, Quarter, StatsView};
 use crate::indicator::{AgeBand, PopGroup};
 use crate::lesson::is_valid_id;
@@ -53,9 +53,6 @@ pub enum Callback {
     /// An official's quarterly report of an area, or its chart, or turning
     /// the deadline reminder on or off.
     Report(String, Quarter, ReportView),
-    /// A deadline reminder set for this time is due. Only ever accepted
-    /// from a timer (`Input::Due`), never from a pressed button.
-    ReportDue(Timestamp),
     /// The learner's profile screen (`/profile`).
     Profile,
     /// Ask one profile question again, from the profile screen.
@@ -68,6 +65,26 @@ pub enum Callback {
     Vneid(Vneid, Flow),
     /// Print the name the chat platform gives on certificates.
     NameDisplay,
+    /// Ask a volunteer: the bot then waits for the question.
+    HelpAsk,
+    /// "I am stuck here", from a lesson step.
+    HelpStuck(String, usize),
+    /// Send the question just typed (which found no lesson) to a volunteer.
+    HelpSendTyped,
+    /// Send the photo or voice message just received to a volunteer.
+    HelpSendMedia,
+    /// A volunteer takes a question (or goes back to answering it).
+    HelpTake(String),
+    /// A volunteer leaves a question to others.
+    HelpPass(String),
+    /// Either side closes a question.
+    HelpClose(String),
+    /// The learner says whether the answer helped.
+    HelpRate(String, bool),
+    /// Turn off reminders.
+    RemindersOff,
+    /// A volunteer reminds one mentee (by a short, non-reversible tag).
+    Nudge(String),
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
@@ -111,6 +128,15 @@ impl Callback {
                 return Err(BadCallback);
             }
             s.parse().map_err(|_| BadCallback)
+        };
+        // Codes (questions, tags): upper-case Crockford letters, digits, dashes.
+        let code = |i: usize| -> Result<String, BadCallback> {
+            let s = *args.get(i).ok_or(BadCallback)?;
+            let ok = !s.is_empty()
+                && s.len() <= 16
+                && s.bytes()
+                    .all(|b| b.is_ascii_uppercase() || b.is_ascii_digit() || b == b'-');
+            ok.then(|| s.to_string()).ok_or(BadCallback)
         };
         let arity = |n: usize| {
             if args.len() == n {
@@ -192,10 +218,6 @@ impl Callback {
                 let view = ReportView::from_code(args[2]).ok_or(BadCallback)?;
                 Callback::Report(id(0)?, quarter as Quarter, view)
             }
-            "rd" => {
-                arity(1)?;
-                Callback::ReportDue(digits(args[0], 12)? as Timestamp)
-            }
             "pf" => arity(0).map(|_| Callback::Profile)?,
             "pq" => {
                 arity(1)?;
@@ -225,6 +247,27 @@ impl Callback {
                 )
             }
             "nd" => arity(0).map(|_| Callback::NameDisplay)?,
+            "ha" => arity(0).map(|_| Callback::HelpAsk)?,
+            "hs" => {
+                arity(2)?;
+                Callback::HelpStuck(id(0)?, num(1)?)
+            }
+            "hq" => arity(0).map(|_| Callback::HelpSendTyped)?,
+            "hm" => arity(0).map(|_| Callback::HelpSendMedia)?,
+            "ht" => arity(1).and_then(|_| code(0)).map(Callback::HelpTake)?,
+            "hp" => arity(1).and_then(|_| code(0)).map(Callback::HelpPass)?,
+            "hc" => arity(1).and_then(|_| code(0)).map(Callback::HelpClose)?,
+            "hr" => {
+                arity(2)?;
+                let helped = match args[1] {
+                    "1" => true,
+                    "0" => false,
+                    _ => return Err(BadCallback),
+                };
+                Callback::HelpRate(code(0)?, helped)
+            }
+            "ro" => arity(0).map(|_| Callback::RemindersOff)?,
+            "n" => arity(1).and_then(|_| code(0)).map(Callback::Nudge)?,
             _ => return Err(BadCallback),
         };
         Ok(callback)
@@ -284,7 +327,6 @@ impl fmt::Display for Callback {
             Callback::PushLesson(l) => write!(f, "pl:{l}"),
             Callback::PushAt(l, n) => write!(f, "ps:{l}:{n}"),
             Callback::Report(a, q, v) => write!(f, "rp:{a}:{q}:{}", v.code()),
-            Callback::ReportDue(at) => write!(f, "rd:{at}"),
             Callback::Profile => write!(f, "pf"),
             Callback::ProfileAsk(field) => write!(f, "pq:{}", field.code()),
             Callback::ProfileAge(age, flow) => {
@@ -295,6 +337,16 @@ impl fmt::Display for Callback {
             }
             Callback::Vneid(answer, flow) => write!(f, "vn:{}:{}", answer.code(), flow.code()),
             Callback::NameDisplay => write!(f, "nd"),
+            Callback::HelpAsk => write!(f, "ha"),
+            Callback::HelpStuck(l, s) => write!(f, "hs:{l}:{s}"),
+            Callback::HelpSendTyped => write!(f, "hq"),
+            Callback::HelpSendMedia => write!(f, "hm"),
+            Callback::HelpTake(c) => write!(f, "ht:{c}"),
+            Callback::HelpPass(c) => write!(f, "hp:{c}"),
+            Callback::HelpClose(c) => write!(f, "hc:{c}"),
+            Callback::HelpRate(c, yes) => write!(f, "hr:{c}:{}", u8::from(*yes)),
+            Callback::RemindersOff => write!(f, "ro"),
+            Callback::Nudge(tag) => write!(f, "n:{tag}"),
         }
     }
 }
@@ -332,7 +384,6 @@ mod tests {
             Callback::PushAt(long_id.clone(), 3),
             Callback::Report(long_id.clone(), 2100 * 4 + 3, ReportView::RemindOff),
             Callback::Report("x".into(), 8107, ReportView::Full),
-            Callback::ReportDue(1_796_835_600),
             Callback::Profile,
             Callback::ProfileAsk(ProfileField::Group),
             Callback::ProfileAge(Some(AgeBand::From60), Flow::Onboarding),
@@ -341,6 +392,17 @@ mod tests {
             Callback::ProfileGroup(None, Flow::Onboarding),
             Callback::Vneid(Vneid::DontKnow, Flow::Onboarding),
             Callback::NameDisplay,
+            Callback::HelpAsk,
+            Callback::HelpStuck(long_id, 11),
+            Callback::HelpSendTyped,
+            Callback::HelpSendMedia,
+            Callback::HelpTake("ABCD-EFGH".into()),
+            Callback::HelpPass("ABCD-EFGH".into()),
+            Callback::HelpClose("ABCD-EFGH".into()),
+            Callback::HelpRate("ABCD-EFGH".into(), true),
+            Callback::HelpRate("ABCD-EFGH".into(), false),
+            Callback::RemindersOff,
+            Callback::Nudge("7QX2M9AB".into()),
         ];
         for cb in all {
             let data = cb.encode();
@@ -377,8 +439,6 @@ mod tests {
             "1:rp:a:-1:s",
             "1:rp:a:8107:zz",
             "1:rp:a:1234567:s",
-            "1:rd:",
-            "1:rd:12a",
             "1:pa:59:o",
             "1:pa:elderly",
             "1:pa:elderly:z",

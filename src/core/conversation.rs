@@ -113,9 +113,13 @@ impl Turn<'_> {
                 Callback::Question(id.to_string(), 0),
             ));
         }
-        message = message
-            .row(nav)
-            .row(vec![Button::new(Text::new("button-menu"), Callback::Menu)]);
+        message = message.row(nav).row(vec![
+            Button::new(
+                Text::new("button-stuck"),
+                Callback::HelpStuck(id.to_string(), step),
+            ),
+            Button::new(Text::new("button-menu"), Callback::Menu),
+        ]);
         self.send(message);
     }
 
@@ -308,6 +312,7 @@ impl Turn<'_> {
             && !topic_was_done
             && self.learner.finished_topic(topic)
         {
+            self.schedule_next_topic(&topic.id);
             let basic = self.certify(topic);
             if !self.hand_over(topic, basic) {
                 // The question of the name to print comes first; the

@@ -228,7 +228,11 @@ fn steps_go_forward_and_back_then_to_the_quiz() {
     let first = chat.press(Callback::Lesson("a".into()));
     assert_eq!(
         callbacks(&first),
-        [Callback::Step("a".into(), 1), Callback::Menu]
+        [
+            Callback::Step("a".into(), 1),
+            Callback::HelpStuck("a".into(), 0),
+            Callback::Menu
+        ]
     );
     assert_eq!(contents(&first), ["a step 0 vi", "tip"]);
     let second = chat.press(Callback::Step("a".into(), 1));
@@ -237,6 +241,7 @@ fn steps_go_forward_and_back_then_to_the_quiz() {
         [
             Callback::Step("a".into(), 0),
             Callback::Question("a".into(), 0),
+            Callback::HelpStuck("a".into(), 1),
             Callback::Menu
         ]
     );
@@ -495,10 +500,19 @@ fn a_lesson_that_got_shorter_resumes_at_its_new_last_step() {
 }
 
 #[test]
-fn free_text_gets_a_hint_and_the_menu() {
+fn words_without_meaning_get_a_hint_and_the_menu() {
     let mut chat = Chat::started();
-    let reply = chat.text("tôi không biết bấm gì");
+    let reply = chat.text("dạ vâng ạ");
     assert_eq!(keys(&reply), ["free-text-hint", "menu-title", "menu-hint"]);
+}
+
+#[test]
+fn a_question_no_lesson_answers_offers_a_person_not_a_lesson() {
+    let mut chat = Chat::started();
+    let reply = chat.text("giá vàng hôm nay bao nhiêu");
+    assert_eq!(keys(&reply), ["search-none"]);
+    assert_eq!(callbacks(&reply), [Callback::HelpSendTyped, Callback::Menu]);
+    assert_eq!(reply.counts.len(), 1, "the question is counted for admins");
 }
 
 #[test]
@@ -766,14 +780,4 @@ fn without_a_display_name_the_learner_types_it() {
     // A forged "use my display name" has nothing to use: asked again.
     let forged = chat.press(Callback::NameDisplay);
     assert_eq!(keys(&forged)[..2], ["name-invalid", "name-ask"]);
-}
-
-#[test]
-fn a_reminder_cannot_be_pressed_only_set_off_by_a_timer() {
-    let mut chat = Chat::started();
-    let pressed = chat.press(Callback::ReportDue(5_000));
-    assert_eq!(keys(&pressed)[0], "button-old");
-    // A timer for a learner with no reminder set does nothing at all.
-    let reply = chat.input(Input::Due(Callback::ReportDue(5_000).encode()));
-    assert!(reply.actions.is_empty() && reply.outbox.is_empty());
 }

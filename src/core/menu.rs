@@ -67,6 +67,10 @@ impl Turn<'_> {
             Button::new(Text::new("button-progress"), Callback::Progress),
             Button::new(Text::new("button-help"), Callback::Help),
         ]);
+        message = message.row(vec![Button::new(
+            Text::new("button-ask-person"),
+            Callback::HelpAsk,
+        )]);
         self.send(message);
     }
 

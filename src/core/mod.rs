@@ -14,17 +14,21 @@ mod certify;
 mod conversation;
 mod directory;
 mod figures;
+mod help;
 mod menu;
 mod outgoing;
 mod profile;
 mod push;
+mod questions;
 mod records;
+mod remind;
 pub mod report;
 mod reporting;
 mod router;
 mod staff;
 mod state;
 pub mod stats;
+mod timer;
 mod turn;
 
 pub use action::{
@@ -34,15 +38,20 @@ pub use action::{
 pub use api::{Core, Input, Place, Reply};
 pub use callback::{BadCallback, Callback};
 pub use directory::{Directory, Nobody, Unavailable};
-pub use outgoing::{Outgoing, Queued, QueuedId, Recipient, TIMER_CHANNEL};
+pub use help::{ANSWER_BUCKETS, HelpThread, MAX_QUESTIONS_PER_DAY, ThreadMessage, ThreadState};
+pub use outgoing::{Outgoing, Queued, QueuedId, Recipient};
 pub use profile::{Flow, ProfileField};
+pub use questions::{UNANSWERED_SCOPE, day_of};
 pub use records::{
     AuditAction, AuditEntry, BASIC, Certificate, CertifiedLesson, Link, LinkKind, Role, Staff,
     code_from, normalise_code,
 };
+pub use remind::{ReminderDelays, mentee_tag};
 pub use router::{Command, DeepLink};
 pub use state::{
-    CertificateStamp, CompletedLesson, Completion, Lang, Learner, LearnerId, LessonProgress,
-    Mentor, Profile, QuizAttempt, Session, Timestamp, Vneid, VneidAnswer,
+    CertificateStamp, CompletedLesson, Completion, HelpDraft, Lang, Learner, LearnerId,
+    LessonProgress, Media, MediaKind, Mentor, Profile, QuizAttempt, Reminders, Session, Timestamp,
+    Vneid, VneidAnswer,
 };
+pub use timer::{Timer, TimerId, TimerKind, after_daytime, is_daytime, next_daytime};
 pub use turn::Context;

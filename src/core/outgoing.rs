@@ -5,14 +5,8 @@
 
 use serde::{Deserialize, Serialize};
 
-use super::action::{Button, Message, Phrase, Target};
-use super::callback::Callback;
+use super::action::Message;
 use super::state::{Lang, LearnerId, Timestamp};
-
-/// The outbox channel of timers: items the core sets for itself (a report
-/// reminder), due at their time. No chat drains it; `engine::run_timers`
-/// hands each one back to the core as `Input::Due` for its learner.
-pub const TIMER_CHANNEL: &str = "timer";
 
 /// Who receives an outbox message.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -39,34 +33,6 @@ pub struct Outgoing {
 impl Outgoing {
     pub fn is_group(&self) -> bool {
         matches!(self.to, Recipient::Group { .. })
-    }
-
-    /// A timer for `learner` at `at`: its one button is what is due.
-    pub fn timer(learner: &LearnerId, lang: &Lang, due: Callback, at: Timestamp) -> Self {
-        Outgoing {
-            channel: TIMER_CHANNEL.to_string(),
-            to: Recipient::Learner {
-                id: learner.clone(),
-            },
-            lang: lang.clone(),
-            message: Message::default().row(vec![Button::new(Phrase::Content(String::new()), due)]),
-            not_before: at,
-        }
-    }
-
-    /// What a timer says is due, with whom: `None` for any other item.
-    pub fn due(&self) -> Option<(&LearnerId, &Callback)> {
-        let Recipient::Learner { id } = &self.to else {
-            return None;
-        };
-        if self.channel != TIMER_CHANNEL {
-            return None;
-        }
-        let button = self.message.keyboard.first()?.first()?;
-        match &button.target {
-            Target::Callback(callback) => Some((id, callback)),
-            Target::OpenPrivate(_) => None,
-        }
     }
 }
 

@@ -3,18 +3,18 @@
 //! attached, its chart, and deadline reminders that bring the report filled
 //! in a few days before it is due.
 //!
-//! Reminders are timers in the outbox (`Outgoing::timer`): turning them on
-//! records the next reminder's time on the official's record and queues a
+//! Reminders are timers (`TimerKind::ReportReminder`): turning them on
+//! records the next reminder's time on the official's record and sets a
 //! timer for it; when it fires, the core sends the report through the outbox
-//! and queues the next one. A timer whose time is not the one recorded (the
+//! and sets the next one. A timer whose time is not the one recorded (the
 //! official turned reminders off, or on again) does nothing.
 
 use super::action::{Arg, Attachment, Button, Message, Text};
 use super::callback::Callback;
-use super::outgoing::Outgoing;
 use super::records::{AuditAction, Role};
 use super::report::{ReportMaker, deadline, next_reminder, parse_quarter};
 use super::stats::{Quarter, quarter_of, quarter_parts};
+use super::timer::{Timer, TimerKind};
 use super::turn::Turn;
 
 /// What a report button asks for.
@@ -197,9 +197,7 @@ impl Turn<'_> {
         // Already set for that time: its timer is queued.
         if self.learner.report_reminder != Some(at) {
             self.learner.report_reminder = Some(at);
-            let timer =
-                Outgoing::timer(&self.learner.id, &self.lang(), Callback::ReportDue(at), at);
-            self.reply.outbox.push(timer);
+            self.set_report_timer(at);
         }
         let hour = usize::from(settings.remind_hour);
         self.send(
@@ -229,6 +227,14 @@ impl Turn<'_> {
         );
     }
 
+    fn set_report_timer(&mut self, due: super::state::Timestamp) {
+        self.reply.timers.push(Timer {
+            due,
+            learner: self.learner.id.clone(),
+            kind: TimerKind::ReportReminder,
+        });
+    }
+
     /// A reminder timer set for `at` is due: the report of the official's
     /// own area, filled in, and the next reminder queued.
     pub(super) fn report_due(&mut self, at: super::state::Timestamp) {
@@ -241,13 +247,7 @@ impl Turn<'_> {
                 // The store did not answer: try again in a quarter of an hour.
                 let retry = self.now + 15 * 60;
                 self.learner.report_reminder = Some(retry);
-                let timer = Outgoing::timer(
-                    &self.learner.id,
-                    &self.lang(),
-                    Callback::ReportDue(retry),
-                    retry,
-                );
-                self.reply.outbox.push(timer);
+                self.set_report_timer(retry);
                 return;
             }
         };
@@ -258,13 +258,7 @@ impl Turn<'_> {
         let settings = self.core.indicators.report.clone();
         let next = next_reminder(self.now.max(at), &settings);
         self.learner.report_reminder = Some(next);
-        let timer = Outgoing::timer(
-            &self.learner.id,
-            &self.lang(),
-            Callback::ReportDue(next),
-            next,
-        );
-        self.reply.outbox.push(timer);
+        self.set_report_timer(next);
         let quarter = quarter_of(self.now);
         let due = deadline(quarter, &settings);
         // Woken after the deadline (the bot was stopped): nothing to remind of.

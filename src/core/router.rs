@@ -9,7 +9,7 @@
 use super::action::{Message, Text};
 use super::callback::Callback;
 use super::records::normalise_code;
-use super::state::Session;
+use super::state::{HelpDraft, Media, Session};
 use super::turn::Turn;
 use crate::lesson::is_valid_id;
 
@@ -43,6 +43,12 @@ pub enum Command {
     Profile,
     /// `/name [name]`: the name printed on future certificates.
     Name(String),
+    /// `/help_me` or `/hoi [question]`: ask a volunteer.
+    AskPerson(String),
+    /// `/stop`: no more reminders (`/start` turns them on again).
+    Stop,
+    /// `/unanswered` (admins): questions no lesson answered.
+    Unanswered,
     /// Anything else that starts with `/`: the name, cut short.
     Unknown(String),
 }
@@ -77,6 +83,9 @@ impl Command {
             "report" | "baocao" => Command::Report(args),
             "profile" | "hoso" => Command::Profile,
             "name" | "ten" => Command::Name(args),
+            "help_me" | "hoi" | "helpme" => Command::AskPerson(args),
+            "stop" => Command::Stop,
+            "unanswered" => Command::Unanswered,
             _ => Command::Unknown(name.chars().take(32).collect()),
         })
     }
@@ -197,18 +206,35 @@ impl Turn<'_> {
         }
     }
 
-    /// Words that are not a command: a name when the bot asked for one.
+    /// Words that are not a command: a name when the bot asked for one,
+    /// part of a question to a person, or a question the lessons may answer.
     fn free_text(&mut self, text: &str) {
         if matches!(self.learner.session, Session::Naming { .. }) {
             return self.name_typed(text);
         }
-        self.send(Message::default().para(Text::new("free-text-hint")));
-        self.menu();
+        if self.help_message(text, None) {
+            return;
+        }
+        self.search_lessons(text);
+    }
+
+    /// A photo, voice message or file.
+    pub(super) fn media(&mut self, media: Media) {
+        if self.learner.lang.is_none() {
+            return self.choose_language(true);
+        }
+        if self.help_message("", Some(media.clone())) {
+            return;
+        }
+        self.media_outside_help(media);
     }
 
     pub(super) fn command(&mut self, command: Command) {
         match command {
-            Command::Start(payload) => self.start(&payload),
+            Command::Start(payload) => {
+                self.learner.reminders.off = false;
+                self.start(&payload)
+            }
             Command::Menu => self.menu(),
             Command::Progress => self.progress(),
             Command::Language => self.choose_language(false),
@@ -228,6 +254,9 @@ impl Turn<'_> {
             Command::Report(args) => self.report_command(&args),
             Command::Profile => self.profile(),
             Command::Name(args) => self.name_command(&args),
+            Command::AskPerson(question) => self.ask_person_command(&question),
+            Command::Stop => self.reminders_off(),
+            Command::Unanswered => self.unanswered(),
             Command::Unknown(name) => {
                 self.send(
                     Message::default().para(Text::new("unknown-command").arg("command", name)),
@@ -305,22 +334,29 @@ impl Turn<'_> {
             push @ (Callback::PushTopic(_) | Callback::PushLesson(_) | Callback::PushAt(..)) => {
                 self.push_step(push)
             }
+            Callback::HelpAsk => self.ask_help(HelpDraft {
+                lesson: None,
+                step: None,
+            }),
+            Callback::HelpStuck(lesson, step) => self.ask_help(HelpDraft {
+                lesson: Some(lesson),
+                step: Some(step),
+            }),
+            Callback::HelpSendTyped => self.send_typed_question(),
+            Callback::HelpSendMedia => self.send_last_media(),
+            Callback::HelpTake(id) => self.take_question(&id),
+            Callback::HelpPass(id) => self.pass_question(&id),
+            Callback::HelpClose(id) => self.close_question(&id),
+            Callback::HelpRate(id, helped) => self.rate_question(&id, helped),
+            Callback::RemindersOff => self.reminders_off(),
+            Callback::Nudge(tag) => self.nudge_mentee(&tag),
             Callback::Report(area, quarter, view) => self.report_screen(&area, quarter, view),
-            // Only a timer may say a reminder is due, never a pressed button.
-            Callback::ReportDue(_) => self.stale_button(),
             Callback::Profile => self.profile(),
             Callback::ProfileAsk(field) => self.profile_ask(field),
             Callback::ProfileAge(age, flow) => self.profile_age(age, flow),
             Callback::ProfileGroup(group, flow) => self.profile_group(group, flow),
             Callback::Vneid(answer, flow) => self.vneid_answer(answer, flow),
             Callback::NameDisplay => self.name_display(),
-        }
-    }
-
-    /// A timer the core set is due: only reminders exist.
-    pub(super) fn due(&mut self, callback: Callback) {
-        if let Callback::ReportDue(at) = callback {
-            self.report_due(at);
         }
     }
 
@@ -342,8 +378,7 @@ impl Turn<'_> {
                 }
                 _ => false,
             },
-            // Timers are for private chats; one in a group does nothing.
-            super::Input::Due(_) => true,
+            super::Input::Media(_) => false,
         }
     }
 
@@ -377,6 +412,15 @@ mod tests {
             Command::parse("/xoa_het tat ca"),
             Some(Command::Unknown("xoa_het".into()))
         );
+        assert_eq!(
+            Command::parse("/hoi cài vneid thế nào"),
+            Some(Command::AskPerson("cài vneid thế nào".into()))
+        );
+        assert_eq!(
+            Command::parse("/help_me"),
+            Some(Command::AskPerson(String::new()))
+        );
+        assert_eq!(Command::parse("/stop"), Some(Command::Stop));
         assert_eq!(Command::parse("menu"), None);
         assert_eq!(Command::parse("làm sao /menu"), None);
     }

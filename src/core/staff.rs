@@ -282,22 +282,30 @@ impl Turn<'_> {
     /// the least recently active first (whom to visit). Names and progress
     /// only: no ids, no phone numbers.
     pub(super) fn mentees(&mut self) {
-        if self.require(Role::Volunteer).is_none() {
+        let Some((_, my_area)) = self.require(Role::Volunteer) else {
             return;
-        }
+        };
         let mut mentees = match self.directory.mentees(&self.learner.id) {
             Ok(m) => m,
             Err(e) => return self.unavailable(&e),
         };
         mentees.sort_by_key(|m| m.last_active);
         let total_lessons = self.core.lessons().lessons().count();
-        let mut message =
-            Message::default().heading(Text::new("mentees-title").arg("count", mentees.len()));
+        // Open questions first: someone is waiting for an answer.
+        let mut message = self.open_question_lines(Message::default(), &my_area);
+        message = message.heading(Text::new("mentees-title").arg("count", mentees.len()));
         if mentees.is_empty() {
             message = message.para(Text::new("mentees-none"));
         }
         for mentee in mentees.iter().take(MENTEES_SHOWN) {
             message = message.para(self.mentee_line(mentee, total_lessons));
+            if mentee.current_lesson(self.core.lessons()).is_some() && !mentee.reminders.off {
+                let name: String = mentee.display_name.chars().take(24).collect();
+                message = message.row(vec![Button::new(
+                    Text::new("button-nudge").arg("name", name),
+                    Callback::Nudge(super::remind::mentee_tag(&mentee.id)),
+                )]);
+            }
         }
         if mentees.len() > MENTEES_SHOWN {
             message =

@@ -123,6 +123,27 @@ pub struct Learner {
     /// came from, where the cards they pick privately are posted.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub push_group: Option<String>,
+    /// Waiting for a question to a volunteer, and where the learner was
+    /// when they asked.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub help_draft: Option<HelpDraft>,
+    /// The learner's own question, while it is open.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub open_help: Option<String>,
+    /// (Volunteers) the question their next message answers.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub helping: Option<String>,
+    /// When the learner's latest questions were asked (a rate limit).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub asked: Vec<Timestamp>,
+    /// The last typed question that found no lesson, to pass on in one tap.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub last_question: Option<String>,
+    /// The last photo or voice message received outside a question.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub last_media: Option<Media>,
+    #[serde(default, skip_serializing_if = "Reminders::is_empty")]
+    pub reminders: Reminders,
     /// Age band and population group, as the learner said (or skipped).
     #[serde(default, skip_serializing_if = "Profile::is_empty")]
     pub profile: Profile,
@@ -192,6 +213,58 @@ pub struct VneidAnswer {
     pub at: Timestamp,
 }
 
+/// Where a learner was when they asked for a person.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct HelpDraft {
+    pub lesson: Option<String>,
+    pub step: Option<usize>,
+}
+
+/// What kind of non-text message arrived.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum MediaKind {
+    Photo,
+    Voice,
+    /// A video, a file, a sticker: anything else a person can send.
+    Other,
+}
+
+/// A photo or voice message: its kind and the channel's own reference to
+/// it (a file id), so a volunteer can be sent the same file.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Media {
+    pub kind: MediaKind,
+    pub file: Option<String>,
+}
+
+/// Reminders sent to a learner who stopped halfway, and the switch.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, Default)]
+pub struct Reminders {
+    /// Turned off by "Stop reminders" or `/stop`; `/start` turns them on.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub off: bool,
+    /// Whether a reminder timer is waiting in the store (at most one).
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub scheduled: bool,
+    /// Reminders sent, by lesson (never more than two for one lesson).
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub sent: BTreeMap<String, u8>,
+    /// When the last one was sent, until the learner comes back.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub last_at: Option<Timestamp>,
+    /// (Volunteers) reminders sent to mentees, by mentee tag: the lesson and
+    /// how many, so a mentee is not reminded more than the rules allow.
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub nudged: BTreeMap<String, (String, u8)>,
+}
+
+impl Reminders {
+    pub fn is_empty(&self) -> bool {
+        *self == Reminders::default()
+    }
+}
+
 /// Who mentors a learner, and where to tell them about the learner's progress.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Mentor {
@@ -235,6 +308,13 @@ impl Learner {
             vneid: None,
             certificate_name: None,
             report_reminder: None,
+            help_draft: None,
+            open_help: None,
+            helping: None,
+            asked: Vec::new(),
+            last_question: None,
+            last_media: None,
+            reminders: Reminders::default(),
         }
     }
 

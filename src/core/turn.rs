@@ -9,6 +9,7 @@ use super::callback::Callback;
 use super::directory::{Directory, Unavailable};
 use super::records::{AuditAction, AuditEntry, Staff, code_from};
 use super::state::{Lang, Learner, Timestamp};
+use super::stats::{CounterKey, area_scope, quarter_of};
 
 /// What an input is handled with besides the learner: the time, what may be
 /// looked up about others, and fresh randomness for codes (the core has no
@@ -71,6 +72,11 @@ impl Turn<'_> {
     /// counter, so even a fixed test source gives two different codes in one
     /// turn); nothing in it derives from the learner.
     pub(super) fn fresh_code(&mut self) -> String {
+        self.fresh_code_of(3)
+    }
+
+    /// A fresh code of `groups` groups of four characters.
+    pub(super) fn fresh_code_of(&mut self, groups: usize) -> String {
         use sha2::{Digest, Sha256};
         self.draws += 1;
         let digest = Sha256::new()
@@ -79,7 +85,7 @@ impl Turn<'_> {
             .chain_update(self.now.to_le_bytes())
             .finalize();
         let bits = u64::from_le_bytes(digest[..8].try_into().expect("8 bytes"));
-        code_from(bits, 3)
+        code_from(bits, groups)
     }
 
     pub(super) fn unavailable(&mut self, error: &Unavailable) {
@@ -114,6 +120,33 @@ impl Turn<'_> {
                 message,
                 not_before: self.now,
             });
+        }
+    }
+
+    /// An event counter (not derived from a learner's record) for `area`
+    /// and every area above it; without an area, for the root.
+    pub(super) fn count_for(&mut self, area: Option<&str>, metric: &str, delta: i64) {
+        let quarter = quarter_of(self.now);
+        let scopes: Vec<String> = match area {
+            Some(area) => self
+                .core
+                .areas
+                .path(area)
+                .iter()
+                .map(|a| area_scope(&a.id))
+                .collect(),
+            None => vec![area_scope(&self.core.areas.root().id)],
+        };
+        for scope in scopes {
+            let metric = metric.to_string();
+            self.reply.counts.push((
+                CounterKey {
+                    scope,
+                    quarter,
+                    metric,
+                },
+                delta,
+            ));
         }
     }
 

@@ -57,6 +57,13 @@ impl<T> Localized<T> {
     pub fn languages(&self) -> impl Iterator<Item = &str> {
         self.by_lang.keys().map(String::as_str)
     }
+
+    /// Every language with its text (search indexes them all).
+    pub fn iter(&self) -> impl Iterator<Item = (&str, &T)> {
+        self.by_lang
+            .iter()
+            .map(|(lang, text)| (lang.as_str(), text))
+    }
 }
 
 #[derive(Debug, Clone, PartialEq)]

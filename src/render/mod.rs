@@ -35,6 +35,8 @@ pub enum RenderError {
     Png(String),
     #[error("cannot write the document")]
     Document,
+    #[error("a file a person sent is passed on by its channel, not drawn")]
+    Forwarded,
 }
 
 /// Draws pictures with the embedded fonts. Parsing the fonts is the costly

@@ -47,6 +47,9 @@ pub fn render(localizer: &Localizer, lang: &Lang, message: &Message) -> Vec<Part
     match crate::report_xlsx::as_document(localizer, lang, message.attachment.as_ref()) {
         Some(Attachment::Picture(path)) => parts.push(Part::Image(path)),
         Some(Attachment::Document(doc)) => parts.push(Part::File(doc)),
+        // Passing a learner's photo on is not built for Zalo yet: the text
+        // names what was sent, and the volunteer asks in the thread.
+        Some(Attachment::Forward(_)) => {}
         Some(drawn @ (Attachment::Chart(_) | Attachment::Certificate(_))) => {
             parts.push(Part::Drawn(drawn, lang.clone()));
         }
