@@ -332,7 +332,8 @@ fn generated_indicators(
     tree: &hocvuso::lesson::LessonTree,
 ) -> Indicators {
     let source = std::fs::read_to_string(shipped).unwrap();
-    let cut = source.find("[[target]]").unwrap_or(source.len());
+    // The first target table (not the mention in the header comment).
+    let cut = source.find("\n[[target]]").map_or(source.len(), |i| i + 1);
     let mut src = source[..cut].replace("\"learning-platform\"", "\"digital-market\"");
     for indicator in [
         "adults-basic",

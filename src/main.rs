@@ -9,7 +9,7 @@ use clap::{Parser, Subcommand};
 use hocvuso::app::{App, Paths, Staffing};
 use hocvuso::channel::console::{Console, ConsoleOptions};
 use hocvuso::core::LearnerId;
-use hocvuso::lesson::{LoadError, load_tree};
+use hocvuso::lesson::{LoadError, check_tree};
 
 const DEFAULT_AREAS: &str = "areas.toml";
 const DEFAULT_INDICATORS: &str = "indicators.toml";
@@ -390,11 +390,22 @@ fn explain_start(e: hocvuso::app::StartError) -> anyhow::Error {
 }
 
 fn check_lessons(dir: &std::path::Path) -> ExitCode {
-    match load_tree(dir) {
+    let checked = check_tree(dir);
+    // Warnings never change the exit code: they point at quizzes that work
+    // but could teach better.
+    let warnings = &checked.warnings;
+    for w in warnings {
+        println!("warning: {w}");
+    }
+    let warned = match warnings.len() {
+        0 => String::new(),
+        n => format!(", {n} warning(s)"),
+    };
+    match checked.result {
         Ok(tree) => {
             let lessons = tree.lessons().count();
             println!(
-                "{}: {} topics, {lessons} lessons, no problems",
+                "{}: {} topics, {lessons} lessons, no problems{warned}",
                 dir.display(),
                 tree.topics().len()
             );
@@ -404,7 +415,7 @@ fn check_lessons(dir: &std::path::Path) -> ExitCode {
             for p in &problems {
                 println!("{p}");
             }
-            println!("{} problem(s) found", problems.len());
+            println!("{} problem(s) found{warned}", problems.len());
             ExitCode::FAILURE
         }
         Err(e) => {

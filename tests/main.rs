@@ -13,4 +13,5 @@ mod support;
 mod telegram;
 mod telegram_outbox;
 mod telegram_serve;
+mod transcripts;
 mod zalo;

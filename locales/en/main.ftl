@@ -75,3 +75,4 @@ command-lang = Change language
 command-help = How to use
 command-summary = Summary and certificates
 command-push = Post a lesson to this group (volunteers)
+group-choose-topic = Choose a topic:

@@ -75,3 +75,4 @@ command-lang = Đổi ngôn ngữ
 command-help = Hướng dẫn sử dụng
 command-summary = Tổng kết và chứng nhận
 command-push = Gửi bài học vào nhóm (tình nguyện viên)
+group-choose-topic = Bác chọn một chủ đề:

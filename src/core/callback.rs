@@ -31,6 +31,8 @@ pub enum Callback {
     Progress,
     Help,
     Topic(String),
+    /// A group of topics from the main menu.
+    TopicGroup(String),
     /// Open a lesson where the learner left it.
     Lesson(String),
     Step(String, usize),
@@ -162,6 +164,10 @@ impl Callback {
             "l" => {
                 arity(1)?;
                 Callback::Lesson(id(0)?)
+            }
+            "tg" => {
+                arity(1)?;
+                Callback::TopicGroup(id(0)?)
             }
             "s" => {
                 arity(2)?;
@@ -311,6 +317,7 @@ impl fmt::Display for Callback {
             Callback::Progress => write!(f, "p"),
             Callback::Help => write!(f, "h"),
             Callback::Topic(t) => write!(f, "t:{t}"),
+            Callback::TopicGroup(g) => write!(f, "tg:{g}"),
             Callback::Lesson(l) => write!(f, "l:{l}"),
             Callback::Step(l, s) => write!(f, "s:{l}:{s}"),
             Callback::Question(l, q) => write!(f, "q:{l}:{q}"),
@@ -366,6 +373,7 @@ mod tests {
             Callback::Progress,
             Callback::Help,
             Callback::Topic("vneid".into()),
+            Callback::TopicGroup(long_id.clone()),
             Callback::Lesson(long_id.clone()),
             Callback::Step(long_id.clone(), 7),
             Callback::Question(long_id.clone(), 4),

@@ -157,8 +157,11 @@ impl Turn<'_> {
                     .arg("total", lesson.question_count()),
             )
             .para(Phrase::Content(q.text.clone()));
-        for (n, option) in q.options.iter().enumerate() {
-            let label = format!("{}. {}", option_letter(n), option);
+        // Shown in an order of this learner's own, so where the right
+        // answer stands tells nothing; the button still names the option.
+        let order = option_order(self.learner.id.as_str(), id, question, q.options.len());
+        for (shown, n) in order.into_iter().enumerate() {
+            let label = format!("{}. {}", option_letter(shown), q.options[n]);
             message = message.row(vec![Button::new(
                 Phrase::Content(label),
                 Callback::Answer(id.to_string(), question, n),
@@ -384,6 +387,31 @@ impl Turn<'_> {
         self.send(Message::default().para(Text::new("lesson-missing")));
         self.menu();
     }
+}
+
+/// The options of one question in the order one learner sees them: a
+/// shuffle seeded by learner, lesson and question, so it is the same on
+/// every retry and for every screen of that learner, and differs between
+/// learners. Authors may put the right option anywhere.
+pub fn option_order(learner: &str, lesson: &str, question: usize, count: usize) -> Vec<usize> {
+    use sha2::{Digest, Sha256};
+    let digest = Sha256::new()
+        .chain_update(learner.as_bytes())
+        .chain_update([0])
+        .chain_update(lesson.as_bytes())
+        .chain_update(question.to_le_bytes())
+        .finalize();
+    let mut seed = u64::from_le_bytes(digest[..8].try_into().expect("8 bytes"));
+    let mut order: Vec<usize> = (0..count).collect();
+    // Fisher-Yates with a small xorshift stream from the seed.
+    for i in (1..count).rev() {
+        seed ^= seed << 13;
+        seed ^= seed >> 7;
+        seed ^= seed << 17;
+        let j = (seed % (i as u64 + 1)) as usize;
+        order.swap(i, j);
+    }
+    order
 }
 
 fn option_letter(n: usize) -> char {

@@ -283,10 +283,22 @@ fn a_wrong_answer_explains_and_can_be_retried() {
         .flat_map(|m| m.keyboard.iter().flatten())
         .map(|b| b.label.clone())
         .collect();
-    assert_eq!(
-        labels[..3],
-        ["A. wrong", "B. right", "C. also wrong"].map(|s| Phrase::Content(s.into()))
-    );
+    // Lettered in the order shown; which text comes where is the learner's shuffle.
+    let mut texts: Vec<String> = labels[..3]
+        .iter()
+        .enumerate()
+        .map(|(n, label)| {
+            let Phrase::Content(text) = label else {
+                panic!("{label:?}")
+            };
+            let letter = ["A. ", "B. ", "C. "][n];
+            text.strip_prefix(letter)
+                .expect("lettered in order")
+                .to_string()
+        })
+        .collect();
+    texts.sort();
+    assert_eq!(texts, ["also wrong", "right", "wrong"]);
     let wrong = chat.press(Callback::Answer("a".into(), 0, 0));
     assert_eq!(keys(&wrong), ["quiz-wrong"]);
     assert_eq!(contents(&wrong), ["a because 0"]);
@@ -780,4 +792,37 @@ fn without_a_display_name_the_learner_types_it() {
     // A forged "use my display name" has nothing to use: asked again.
     let forged = chat.press(Callback::NameDisplay);
     assert_eq!(keys(&forged)[..2], ["name-invalid", "name-ask"]);
+}
+
+#[test]
+fn quiz_options_are_shuffled_per_learner_and_stable_on_a_retry() {
+    use crate::core::conversation::option_order;
+    // Every order is a permutation, and the same for the same learner.
+    for n in 2..=5 {
+        let order = option_order("tg:1", "a", 0, n);
+        let mut sorted = order.clone();
+        sorted.sort();
+        assert_eq!(sorted, (0..n).collect::<Vec<_>>());
+        assert_eq!(order, option_order("tg:1", "a", 0, n));
+    }
+    // Over many learners, the right option (index 1 here) lands in every place.
+    let mut places = [0usize; 3];
+    for learner in 0..300 {
+        let order = option_order(&format!("tg:{learner}"), "a", 0, 3);
+        places[order.iter().position(|&o| o == 1).unwrap()] += 1;
+    }
+    assert!(places.iter().all(|&p| p > 60), "{places:?}");
+
+    // Through the core: a wrong answer, then the retry shows the same order.
+    let mut chat = Chat::started();
+    chat.press(Callback::Lesson("a".into()));
+    let first = callbacks(&chat.press(Callback::Question("a".into(), 0)));
+    let wrong = first
+        .iter()
+        .find(|c| matches!(c, Callback::Answer(_, _, 0)))
+        .unwrap()
+        .clone();
+    chat.press(wrong);
+    let again = callbacks(&chat.press(Callback::Question("a".into(), 0)));
+    assert_eq!(first, again);
 }

@@ -54,14 +54,33 @@ impl Turn<'_> {
                 Callback::Resume,
             )]);
         }
-        for topic in self.core.lessons().topics() {
-            let (done, _) = self.learner.topic_counts(topic);
-            let mark = status_mark(done, topic.lessons.len(), self.learner.started_topic(topic));
-            let label = format!("{}{}{}", icon_prefix(topic), topic.title.get(&lang), mark);
-            message = message.row(vec![Button::new(
-                Phrase::Content(label),
-                Callback::Topic(topic.id.clone()),
-            )]);
+        let lessons = self.core.lessons();
+        if lessons.groups().is_empty() {
+            for topic in lessons.topics() {
+                message = message.row(vec![self.topic_button(topic)]);
+            }
+        } else {
+            // A dozen topics do not fit a small screen: groups first.
+            for group in lessons.groups() {
+                let topics: Vec<&Topic> = group
+                    .topics
+                    .iter()
+                    .filter_map(|t| lessons.topic(t))
+                    .collect();
+                let done = topics.iter().all(|t| self.learner.finished_topic(t));
+                let started = topics.iter().any(|t| self.learner.started_topic(t));
+                let mark = status_mark(usize::from(done), 1, started);
+                let icon = group
+                    .icon
+                    .as_ref()
+                    .map(|i| format!("{i} "))
+                    .unwrap_or_default();
+                let label = format!("{icon}{}{mark}", group.title.get(&lang));
+                message = message.row(vec![Button::new(
+                    Phrase::Content(label),
+                    Callback::TopicGroup(group.id.clone()),
+                )]);
+            }
         }
         message = message.row(vec![
             Button::new(Text::new("button-progress"), Callback::Progress),
@@ -71,6 +90,43 @@ impl Turn<'_> {
             Text::new("button-ask-person"),
             Callback::HelpAsk,
         )]);
+        self.send(message);
+    }
+
+    /// A topic's button: icon, title, and ✓ when done or ▶ when started.
+    fn topic_button(&self, topic: &Topic) -> Button {
+        let (done, total) = self.learner.topic_counts(topic);
+        let mark = status_mark(done, total, self.learner.started_topic(topic));
+        let label = format!(
+            "{}{}{}",
+            icon_prefix(topic),
+            topic.title.get(&self.lang()),
+            mark
+        );
+        Button::new(Phrase::Content(label), Callback::Topic(topic.id.clone()))
+    }
+
+    /// One menu group: its topics.
+    pub(super) fn topic_group(&mut self, id: &str) {
+        let lessons = self.core.lessons();
+        let Some(group) = lessons.group(id) else {
+            return self.stale_button();
+        };
+        let icon = group
+            .icon
+            .as_ref()
+            .map(|i| format!("{i} "))
+            .unwrap_or_default();
+        let mut message = Message::default()
+            .heading(Phrase::Content(format!(
+                "{icon}{}",
+                group.title.get(&self.lang())
+            )))
+            .para(Text::new("group-choose-topic"));
+        for topic in group.topics.iter().filter_map(|t| lessons.topic(t)) {
+            message = message.row(vec![self.topic_button(topic)]);
+        }
+        message = message.row(vec![Button::new(Text::new("button-menu"), Callback::Menu)]);
         self.send(message);
     }
 

@@ -37,6 +37,7 @@ pub use action::{
 };
 pub use api::{Core, Input, Place, Reply};
 pub use callback::{BadCallback, Callback};
+pub use conversation::option_order;
 pub use directory::{Directory, Nobody, Unavailable};
 pub use help::{ANSWER_BUCKETS, HelpThread, MAX_QUESTIONS_PER_DAY, ThreadMessage, ThreadState};
 pub use outgoing::{Outgoing, Queued, QueuedId, Recipient};

@@ -320,6 +320,7 @@ impl Turn<'_> {
             Callback::Progress => self.progress(),
             Callback::Help => self.help(),
             Callback::Topic(id) => self.topic(&id),
+            Callback::TopicGroup(id) => self.topic_group(&id),
             Callback::Lesson(id) => self.open_lesson(&id),
             Callback::Step(id, step) => self.step(&id, step),
             Callback::Question(id, question) => self.question(&id, question),

@@ -82,6 +82,13 @@ impl Renderer {
         self.png(&self.chart_svg(view))
     }
 
+    /// Any SVG document as a PNG image, drawn with the embedded fonts only.
+    /// Lesson pictures are drawn this way (`examples/lesson_pictures.rs`), so
+    /// they use the same letters as the certificates.
+    pub fn svg_png(&self, svg: &str) -> Result<Vec<u8>, RenderError> {
+        self.png(svg)
+    }
+
     fn png(&self, svg: &str) -> Result<Vec<u8>, RenderError> {
         let tree = usvg::Tree::from_str(svg, &self.options)?;
         let size = tree.size().to_int_size();
