@@ -226,14 +226,31 @@ async fn a_learner_finishes_a_lesson_and_its_quiz() {
 
     // The topic's other lesson: the topic certificate and (the fixture's one
     // core topic being done) the basic-skills one are drawn and uploaded.
-    for data in [
-        "1:l:basics-call",
-        "1:q:basics-call:0",
-        "1:a:basics-call:0:0",
-    ] {
+    for data in ["1:l:basics-call", "1:q:basics-call:0"] {
         let id = bot.msg_id();
         exchange(&fake, &bot, text_event(LAN, &id, &format!("#hv:{data}"))).await;
     }
+    // Before the first certificate, the name to print: Zalo gives none, so
+    // the learner types it (no button to tap).
+    let id = bot.msg_id();
+    let before = fake.requests().len();
+    assert_eq!(
+        bot.post(&text_event(LAN, &id, "#hv:1:a:basics-call:0:0"))
+            .await,
+        200
+    );
+    fake.wait_for("the name question", |r| {
+        r[before..]
+            .iter()
+            .any(|r| r.is_send() && r.text().contains("in tên nào"))
+    })
+    .await;
+    let named = say(&fake, &mut bot, "Nguyễn Thị Lan").await;
+    assert!(
+        texts(&named).contains("Đã ghi tên \"Nguyễn Thị Lan\""),
+        "{}",
+        texts(&named)
+    );
     fake.wait_for("two certificate uploads", |r| {
         r.iter()
             .filter(|r| {
