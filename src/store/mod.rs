@@ -5,12 +5,14 @@
 //! suite runs against every implementation.
 
 mod memory;
+pub mod pg;
 mod sled_store;
 
 use std::collections::BTreeMap;
 use std::path::PathBuf;
 
 pub use memory::MemoryStore;
+pub use pg::PgStore;
 pub use sled_store::SledStore;
 
 use crate::core::stats::{CounterKey, Quarter};

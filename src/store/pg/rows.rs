@@ -1,0 +1,781 @@
+//! Core records to and from table rows. Every column a reporting tool would
+//! read is a plain column; JSON only holds bot state (the session) and whole
+//! messages. Values that cannot be stored (a time past year 9999, a count
+//! beyond 2³¹) are refused with an error, never cut.
+
+use std::borrow::Cow;
+use std::collections::BTreeMap;
+
+use postgres::Row;
+use postgres::types::{FromSql, Json, ToSql};
+use time::OffsetDateTime;
+
+use crate::core::stats::CounterKey;
+use crate::core::{
+    AuditAction, AuditEntry, Certificate, CertificateStamp, CertifiedLesson, CompletedLesson,
+    Completion, Lang, Learner, LearnerId, LessonProgress, Link, LinkKind, Mentor, Message,
+    Outgoing, Queued, QueuedId, QuizAttempt, Recipient, Role, Session, Staff, Timestamp,
+};
+use crate::store::StoreError;
+
+type Param<'a> = &'a (dyn ToSql + Sync);
+
+/// A failure inside a store call: the server's error (kept whole, so a
+/// serialisation failure can be retried) or the store's own.
+#[derive(Debug)]
+pub(super) enum Fail {
+    Pg(postgres::Error),
+    Store(StoreError),
+}
+
+impl From<postgres::Error> for Fail {
+    fn from(e: postgres::Error) -> Self {
+        Fail::Pg(e)
+    }
+}
+
+impl From<StoreError> for Fail {
+    fn from(e: StoreError) -> Self {
+        Fail::Store(e)
+    }
+}
+
+impl Fail {
+    pub(super) fn into_store(self, place: &str) -> StoreError {
+        match self {
+            Fail::Pg(e) => super::db_error(place, e),
+            Fail::Store(e) => e,
+        }
+    }
+}
+
+pub(super) fn ts(at: Timestamp) -> Result<OffsetDateTime, StoreError> {
+    OffsetDateTime::from_unix_timestamp(at)
+        .map_err(|_| StoreError::Io(format!("the time {at} cannot be stored")))
+}
+
+/// A time bound for a query: out-of-range values mean "forever".
+pub(super) fn ts_clamped(at: Timestamp) -> OffsetDateTime {
+    let min = time::PrimitiveDateTime::MIN.assume_utc().unix_timestamp();
+    let max = time::PrimitiveDateTime::MAX.assume_utc().unix_timestamp();
+    OffsetDateTime::from_unix_timestamp(at.clamp(min, max)).expect("clamped into range")
+}
+
+fn int(n: usize, what: &str) -> Result<i32, StoreError> {
+    i32::try_from(n).map_err(|_| StoreError::Io(format!("{what} {n} is too large to store")))
+}
+
+/// PostgreSQL text cannot hold U+0000: a stray one in a name becomes U+FFFD
+/// instead of failing the learner's every event.
+pub(super) fn clean(text: &str) -> Cow<'_, str> {
+    if text.contains('\0') {
+        Cow::Owned(text.replace('\0', "\u{FFFD}"))
+    } else {
+        Cow::Borrowed(text)
+    }
+}
+
+/// The same for every string inside a JSON value.
+fn clean_json(value: &mut serde_json::Value) {
+    match value {
+        serde_json::Value::String(s) if s.contains('\0') => *s = s.replace('\0', "\u{FFFD}"),
+        serde_json::Value::Array(items) => items.iter_mut().for_each(clean_json),
+        serde_json::Value::Object(map) => map.values_mut().for_each(clean_json),
+        _ => {}
+    }
+}
+
+fn json<T: serde::Serialize>(value: &T) -> serde_json::Value {
+    let mut value = serde_json::to_value(value).expect("core records always serialise");
+    clean_json(&mut value);
+    value
+}
+
+fn corrupt(row: &Row, what: impl std::fmt::Display) -> StoreError {
+    let table = row
+        .columns()
+        .first()
+        .map(|c| c.name().to_string())
+        .unwrap_or_default();
+    StoreError::Corrupt {
+        key: format!("row starting with column {table}"),
+        reason: what.to_string(),
+    }
+}
+
+pub(super) fn col<'a, T: FromSql<'a>>(row: &'a Row, i: usize) -> Result<T, Fail> {
+    row.try_get(i)
+        .map_err(|e| Fail::Store(corrupt(row, format!("column {i}: {e}"))))
+}
+
+fn time_col(row: &Row, i: usize) -> Result<Timestamp, Fail> {
+    Ok(col::<OffsetDateTime>(row, i)?.unix_timestamp())
+}
+
+fn opt_time_col(row: &Row, i: usize) -> Result<Option<Timestamp>, Fail> {
+    Ok(col::<Option<OffsetDateTime>>(row, i)?.map(|t| t.unix_timestamp()))
+}
+
+fn count_col(row: &Row, i: usize) -> Result<usize, Fail> {
+    let n: i32 = col(row, i)?;
+    usize::try_from(n).map_err(|_| Fail::Store(corrupt(row, format!("column {i} is negative"))))
+}
+
+fn id_col(row: &Row, i: usize) -> Result<LearnerId, Fail> {
+    let s: String = col(row, i)?;
+    LearnerId::new(s).ok_or_else(|| Fail::Store(corrupt(row, format!("column {i}: bad id"))))
+}
+
+fn json_col<T: serde::de::DeserializeOwned>(row: &Row, i: usize) -> Result<T, Fail> {
+    let Json(value): Json<serde_json::Value> = col(row, i)?;
+    serde_json::from_value(value).map_err(|e| Fail::Store(corrupt(row, format!("column {i}: {e}"))))
+}
+
+fn role(text: &str) -> Option<Role> {
+    serde_json::from_value(serde_json::Value::String(text.to_string())).ok()
+}
+
+/// A learner's columns and the changed lessons as arrays, for `SAVE_LEARNER`.
+pub(super) struct LearnerRow<'a> {
+    learner: &'a Learner,
+    id: &'a str,
+    lang: Option<&'a str>,
+    mentor: Option<&'a str>,
+    mentor_channel: Option<&'a str>,
+    mentor_lang: Option<&'a str>,
+    display_name: Cow<'a, str>,
+    created: OffsetDateTime,
+    last_active: OffsetDateTime,
+    started: Option<OffsetDateTime>,
+    session: Json<&'a Session>,
+    stamps: Json<&'a BTreeMap<String, CertificateStamp>>,
+    lessons: Vec<&'a str>,
+    steps: Vec<i32>,
+    updated: Vec<OffsetDateTime>,
+    completed: Vec<Option<OffsetDateTime>>,
+    scores: Vec<Option<i32>>,
+    totals: Vec<Option<i32>>,
+}
+
+impl<'a> LearnerRow<'a> {
+    pub fn new(
+        learner: &'a Learner,
+        progress: &'a [(&'a str, &'a LessonProgress)],
+    ) -> Result<Self, StoreError> {
+        let mentor = learner.mentor.as_ref();
+        let mut row = LearnerRow {
+            learner,
+            id: learner.id.as_str(),
+            lang: learner.lang.as_ref().map(Lang::as_str),
+            mentor: mentor.map(|m| m.id.as_str()),
+            mentor_channel: mentor.map(|m| m.channel.as_str()),
+            mentor_lang: mentor.map(|m| m.lang.as_str()),
+            display_name: clean(&learner.display_name),
+            created: ts(learner.created)?,
+            last_active: ts(learner.last_active)?,
+            started: learner.started.map(ts).transpose()?,
+            session: Json(&learner.session),
+            stamps: Json(&learner.certificates),
+            lessons: Vec::with_capacity(progress.len()),
+            steps: Vec::with_capacity(progress.len()),
+            updated: Vec::with_capacity(progress.len()),
+            completed: Vec::with_capacity(progress.len()),
+            scores: Vec::with_capacity(progress.len()),
+            totals: Vec::with_capacity(progress.len()),
+        };
+        for (lesson, p) in progress {
+            row.lessons.push(*lesson);
+            row.steps.push(int(p.step, "a step")?);
+            row.updated.push(ts(p.updated)?);
+            let done = p.completed.as_ref();
+            row.completed.push(done.map(|c| ts(c.at)).transpose()?);
+            row.scores
+                .push(done.map(|c| int(c.score, "a score")).transpose()?);
+            row.totals
+                .push(done.map(|c| int(c.total, "a total")).transpose()?);
+        }
+        Ok(row)
+    }
+
+    pub fn params(&self) -> [Param<'_>; 23] {
+        let l = self.learner;
+        [
+            &self.id,
+            &l.channel,
+            &self.display_name,
+            &self.lang,
+            &self.created,
+            &self.last_active,
+            &self.started,
+            &l.area,
+            &l.area_asked,
+            &self.mentor,
+            &self.mentor_channel,
+            &self.mentor_lang,
+            &l.via_group,
+            &l.push_group,
+            &l.pending_start,
+            &self.session,
+            &self.stamps,
+            &self.lessons,
+            &self.steps,
+            &self.updated,
+            &self.completed,
+            &self.scores,
+            &self.totals,
+        ]
+    }
+}
+
+/// Learners from rows of `LOAD`/`MENTEES` (learner columns, then one
+/// lesson's progress, or NULLs), rows of one learner together.
+pub(super) fn learners(rows: &[Row]) -> Result<Vec<Learner>, Fail> {
+    let mut out: Vec<Learner> = Vec::new();
+    for row in rows {
+        let id = id_col(row, 0)?;
+        if out.last().is_none_or(|l| l.id != id) {
+            out.push(learner(row, id)?);
+        }
+        let learner = out.last_mut().expect("pushed above");
+        if let Some(lesson) = col::<Option<String>>(row, 17)? {
+            let completed = match opt_time_col(row, 20)? {
+                Some(at) => Some(CompletedLesson {
+                    at,
+                    score: count_col(row, 21)?,
+                    total: count_col(row, 22)?,
+                }),
+                None => None,
+            };
+            learner.progress.insert(
+                lesson,
+                LessonProgress {
+                    step: count_col(row, 18)?,
+                    updated: time_col(row, 19)?,
+                    completed,
+                },
+            );
+        }
+    }
+    Ok(out)
+}
+
+fn learner(row: &Row, id: LearnerId) -> Result<Learner, Fail> {
+    let mentor = match col::<Option<String>>(row, 9)? {
+        Some(mentor) => Some(Mentor {
+            id: LearnerId::new(mentor).ok_or_else(|| Fail::Store(corrupt(row, "bad mentor id")))?,
+            channel: col::<Option<String>>(row, 10)?.unwrap_or_default(),
+            lang: Lang::new(col::<Option<String>>(row, 11)?.unwrap_or_default()),
+        }),
+        None => None,
+    };
+    Ok(Learner {
+        id,
+        channel: col(row, 1)?,
+        display_name: col(row, 2)?,
+        lang: col::<Option<String>>(row, 3)?.map(Lang::new),
+        created: time_col(row, 4)?,
+        last_active: time_col(row, 5)?,
+        started: opt_time_col(row, 6)?,
+        area: col(row, 7)?,
+        area_asked: col(row, 8)?,
+        mentor,
+        via_group: col(row, 12)?,
+        push_group: col(row, 13)?,
+        pending_start: col(row, 14)?,
+        session: json_col(row, 15)?,
+        certificates: json_col(row, 16)?,
+        progress: BTreeMap::new(),
+    })
+}
+
+pub(super) struct AttemptRows<'a> {
+    learners: Vec<&'a str>,
+    lessons: Vec<&'a str>,
+    questions: Vec<i32>,
+    chosen: Vec<i32>,
+    correct: Vec<bool>,
+    at: Vec<OffsetDateTime>,
+}
+
+impl<'a> AttemptRows<'a> {
+    pub fn new(attempts: &'a [QuizAttempt]) -> Result<Self, StoreError> {
+        let mut rows = AttemptRows {
+            learners: Vec::new(),
+            lessons: Vec::new(),
+            questions: Vec::new(),
+            chosen: Vec::new(),
+            correct: Vec::new(),
+            at: Vec::new(),
+        };
+        for a in attempts {
+            rows.learners.push(a.learner.as_str());
+            rows.lessons.push(&a.lesson);
+            rows.questions.push(int(a.question, "a question number")?);
+            rows.chosen.push(int(a.option, "an option number")?);
+            rows.correct.push(a.correct);
+            rows.at.push(ts(a.at)?);
+        }
+        Ok(rows)
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.learners.is_empty()
+    }
+
+    pub fn params(&self) -> [Param<'_>; 6] {
+        [
+            &self.learners,
+            &self.lessons,
+            &self.questions,
+            &self.chosen,
+            &self.correct,
+            &self.at,
+        ]
+    }
+}
+
+pub(super) fn attempt(row: &Row) -> Result<QuizAttempt, Fail> {
+    Ok(QuizAttempt {
+        learner: id_col(row, 0)?,
+        lesson: col(row, 1)?,
+        question: count_col(row, 2)?,
+        option: count_col(row, 3)?,
+        correct: col(row, 4)?,
+        at: time_col(row, 5)?,
+    })
+}
+
+pub(super) struct CompletionRows<'a> {
+    learners: Vec<&'a str>,
+    topics: Vec<&'a str>,
+    lessons: Vec<&'a str>,
+    versions: Vec<&'a str>,
+    scores: Vec<i32>,
+    totals: Vec<i32>,
+    at: Vec<OffsetDateTime>,
+}
+
+impl<'a> CompletionRows<'a> {
+    pub fn new(completions: &'a [Completion]) -> Result<Self, StoreError> {
+        let mut rows = CompletionRows {
+            learners: Vec::new(),
+            topics: Vec::new(),
+            lessons: Vec::new(),
+            versions: Vec::new(),
+            scores: Vec::new(),
+            totals: Vec::new(),
+            at: Vec::new(),
+        };
+        for c in completions {
+            rows.learners.push(c.learner.as_str());
+            rows.topics.push(&c.topic);
+            rows.lessons.push(&c.lesson);
+            rows.versions.push(&c.version);
+            rows.scores.push(int(c.score, "a score")?);
+            rows.totals.push(int(c.total, "a total")?);
+            rows.at.push(ts(c.at)?);
+        }
+        Ok(rows)
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.learners.is_empty()
+    }
+
+    pub fn params(&self) -> [Param<'_>; 7] {
+        [
+            &self.learners,
+            &self.topics,
+            &self.lessons,
+            &self.versions,
+            &self.scores,
+            &self.totals,
+            &self.at,
+        ]
+    }
+}
+
+pub(super) fn completion(row: &Row) -> Result<Completion, Fail> {
+    Ok(Completion {
+        learner: id_col(row, 0)?,
+        topic: col(row, 1)?,
+        lesson: col(row, 2)?,
+        version: col(row, 3)?,
+        score: count_col(row, 4)?,
+        total: count_col(row, 5)?,
+        at: time_col(row, 6)?,
+    })
+}
+
+pub(super) struct OutboxRows<'a> {
+    channels: Vec<&'a str>,
+    due: Vec<OffsetDateTime>,
+    kinds: Vec<&'static str>,
+    recipients: Vec<&'a str>,
+    langs: Vec<&'a str>,
+    messages: Vec<Json<serde_json::Value>>,
+}
+
+impl<'a> OutboxRows<'a> {
+    pub fn new(items: &'a [Outgoing]) -> Result<Self, StoreError> {
+        let mut rows = OutboxRows {
+            channels: Vec::new(),
+            due: Vec::new(),
+            kinds: Vec::new(),
+            recipients: Vec::new(),
+            langs: Vec::new(),
+            messages: Vec::new(),
+        };
+        for item in items {
+            let (kind, to) = match &item.to {
+                Recipient::Learner { id } => ("learner", id.as_str()),
+                Recipient::Group { chat } => ("group", chat.as_str()),
+            };
+            rows.channels.push(&item.channel);
+            rows.due.push(ts(item.not_before)?);
+            rows.kinds.push(kind);
+            rows.recipients.push(to);
+            rows.langs.push(item.lang.as_str());
+            rows.messages.push(Json(json(&item.message)));
+        }
+        Ok(rows)
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.channels.is_empty()
+    }
+
+    pub fn params(&self) -> [Param<'_>; 6] {
+        [
+            &self.channels,
+            &self.due,
+            &self.kinds,
+            &self.recipients,
+            &self.langs,
+            &self.messages,
+        ]
+    }
+}
+
+pub(super) fn queued(row: &Row) -> Result<Queued, Fail> {
+    let seq: i64 = col(row, 0)?;
+    let channel: String = col(row, 1)?;
+    let due = time_col(row, 2)?;
+    let kind: String = col(row, 3)?;
+    let to: String = col(row, 4)?;
+    let to = match kind.as_str() {
+        "learner" => Recipient::Learner {
+            id: LearnerId::new(to).ok_or_else(|| Fail::Store(corrupt(row, "bad recipient")))?,
+        },
+        "group" => Recipient::Group { chat: to },
+        other => return Err(Fail::Store(corrupt(row, format!("recipient kind {other}")))),
+    };
+    let message: Message = json_col(row, 6)?;
+    Ok(Queued {
+        id: QueuedId {
+            channel: channel.clone(),
+            due,
+            seq: seq as u64,
+        },
+        item: Outgoing {
+            channel,
+            to,
+            lang: Lang::new(col::<String>(row, 5)?),
+            message,
+            not_before: due,
+        },
+    })
+}
+
+/// Counter changes merged per key and sorted (the lock order), zeros left out.
+pub(super) struct CounterRows {
+    scopes: Vec<String>,
+    quarters: Vec<i32>,
+    metrics: Vec<String>,
+    deltas: Vec<i64>,
+}
+
+impl CounterRows {
+    pub fn new(changes: &[(CounterKey, i64)]) -> Result<Self, StoreError> {
+        let mut merged: BTreeMap<&CounterKey, i64> = BTreeMap::new();
+        for (key, delta) in changes {
+            *merged.entry(key).or_default() += delta;
+        }
+        let mut rows = CounterRows {
+            scopes: Vec::new(),
+            quarters: Vec::new(),
+            metrics: Vec::new(),
+            deltas: Vec::new(),
+        };
+        for (key, delta) in merged.into_iter().filter(|(_, d)| *d != 0) {
+            rows.scopes.push(clean(&key.scope).into_owned());
+            rows.quarters
+                .push(i32::try_from(key.quarter).map_err(|_| {
+                    StoreError::Io(format!("quarter {} is too large", key.quarter))
+                })?);
+            rows.metrics.push(clean(&key.metric).into_owned());
+            rows.deltas.push(delta);
+        }
+        Ok(rows)
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.scopes.is_empty()
+    }
+
+    pub fn params(&self) -> [Param<'_>; 4] {
+        [&self.scopes, &self.quarters, &self.metrics, &self.deltas]
+    }
+}
+
+pub(super) struct StaffRow<'a> {
+    who: &'a str,
+    staff: &'a Staff,
+    role: &'static str,
+    since: OffsetDateTime,
+    granted_by: &'a str,
+}
+
+impl<'a> StaffRow<'a> {
+    pub fn new(who: &'a LearnerId, staff: &'a Staff) -> Result<Self, StoreError> {
+        Ok(StaffRow {
+            who: who.as_str(),
+            staff,
+            role: staff.role.as_str(),
+            since: ts(staff.since)?,
+            granted_by: staff.granted_by.as_str(),
+        })
+    }
+
+    pub fn params(&self) -> [Param<'_>; 7] {
+        let s = self.staff;
+        [
+            &self.who,
+            &self.role,
+            &s.area,
+            &self.since,
+            &self.granted_by,
+            &s.mentor_code,
+            &s.groups,
+        ]
+    }
+}
+
+pub(super) fn staff(row: &Row) -> Result<(LearnerId, Staff), Fail> {
+    let role_text: String = col(row, 1)?;
+    let role = role(&role_text)
+        .ok_or_else(|| Fail::Store(corrupt(row, format!("unknown role {role_text}"))))?;
+    Ok((
+        id_col(row, 0)?,
+        Staff {
+            role,
+            area: col(row, 2)?,
+            since: time_col(row, 3)?,
+            granted_by: id_col(row, 4)?,
+            mentor_code: col(row, 5)?,
+            groups: col(row, 6)?,
+        },
+    ))
+}
+
+pub(super) struct LinkRow<'a> {
+    link: &'a Link,
+    kind: &'static str,
+    role: Option<&'static str>,
+    area: Option<&'a str>,
+    mentor: Option<&'a str>,
+    channel: Option<&'a str>,
+    lang: Option<&'a str>,
+    chat: Option<&'a str>,
+    created_by: &'a str,
+    created: OffsetDateTime,
+    expires: Option<OffsetDateTime>,
+    used_by: Option<&'a str>,
+}
+
+impl<'a> LinkRow<'a> {
+    pub fn new(link: &'a Link) -> Result<Self, StoreError> {
+        let mut row = LinkRow {
+            link,
+            kind: "",
+            role: None,
+            area: None,
+            mentor: None,
+            channel: None,
+            lang: None,
+            chat: None,
+            created_by: link.created_by.as_str(),
+            created: ts(link.created)?,
+            expires: link.expires.map(ts).transpose()?,
+            used_by: link.used_by.as_ref().map(LearnerId::as_str),
+        };
+        match &link.kind {
+            LinkKind::Invite { role, area } => {
+                row.kind = "invite";
+                row.role = Some(role.as_str());
+                row.area = Some(area);
+            }
+            LinkKind::Mentor {
+                mentor,
+                channel,
+                lang,
+            } => {
+                row.kind = "mentor";
+                row.mentor = Some(mentor.as_str());
+                row.channel = Some(channel);
+                row.lang = Some(lang.as_str());
+            }
+            LinkKind::Group { channel, chat } => {
+                row.kind = "group";
+                row.channel = Some(channel);
+                row.chat = Some(chat);
+            }
+        }
+        Ok(row)
+    }
+
+    pub fn params(&self) -> [Param<'_>; 12] {
+        let l = self.link;
+        [
+            &l.code,
+            &self.kind,
+            &self.role,
+            &self.area,
+            &self.mentor,
+            &self.channel,
+            &self.lang,
+            &self.chat,
+            &self.created_by,
+            &self.created,
+            &self.expires,
+            &self.used_by,
+        ]
+    }
+}
+
+pub(super) fn link(row: &Row) -> Result<Link, Fail> {
+    let kind: String = col(row, 1)?;
+    let text = |i: usize| -> Result<String, Fail> {
+        col::<Option<String>>(row, i)?
+            .ok_or_else(|| Fail::Store(corrupt(row, format!("a {kind} link lacks column {i}"))))
+    };
+    let kind = match kind.as_str() {
+        "invite" => LinkKind::Invite {
+            role: role(&text(2)?).ok_or_else(|| Fail::Store(corrupt(row, "unknown role")))?,
+            area: text(3)?,
+        },
+        "mentor" => LinkKind::Mentor {
+            mentor: LearnerId::new(text(4)?)
+                .ok_or_else(|| Fail::Store(corrupt(row, "bad mentor id")))?,
+            channel: text(5)?,
+            lang: Lang::new(text(6)?),
+        },
+        "group" => LinkKind::Group {
+            channel: text(5)?,
+            chat: text(7)?,
+        },
+        other => return Err(Fail::Store(corrupt(row, format!("link kind {other}")))),
+    };
+    let used_by = match col::<Option<String>>(row, 11)? {
+        Some(u) => {
+            Some(LearnerId::new(u).ok_or_else(|| Fail::Store(corrupt(row, "bad used_by id")))?)
+        }
+        None => None,
+    };
+    Ok(Link {
+        code: col(row, 0)?,
+        kind,
+        created_by: id_col(row, 8)?,
+        created: time_col(row, 9)?,
+        expires: opt_time_col(row, 10)?,
+        used_by,
+    })
+}
+
+pub(super) struct CertificateRow<'a> {
+    cert: &'a Certificate,
+    learner: &'a str,
+    name: Cow<'a, str>,
+    at: OffsetDateTime,
+    lessons: Json<&'a Vec<CertifiedLesson>>,
+}
+
+impl<'a> CertificateRow<'a> {
+    pub fn new(cert: &'a Certificate) -> Result<Self, StoreError> {
+        Ok(CertificateRow {
+            cert,
+            learner: cert.learner.as_str(),
+            name: clean(&cert.name),
+            at: ts(cert.at)?,
+            lessons: Json(&cert.lessons),
+        })
+    }
+
+    pub fn params(&self) -> [Param<'_>; 6] {
+        let c = self.cert;
+        [
+            &c.code,
+            &self.learner,
+            &self.name,
+            &c.topic,
+            &self.at,
+            &self.lessons,
+        ]
+    }
+}
+
+pub(super) fn certificate(row: &Row) -> Result<Certificate, Fail> {
+    Ok(Certificate {
+        code: col(row, 0)?,
+        learner: id_col(row, 1)?,
+        name: col(row, 2)?,
+        topic: col(row, 3)?,
+        at: time_col(row, 4)?,
+        lessons: json_col(row, 5)?,
+    })
+}
+
+pub(super) struct AuditRow<'a> {
+    actor: &'a str,
+    at: OffsetDateTime,
+    action: String,
+    summary: String,
+    detail: Json<serde_json::Value>,
+}
+
+impl<'a> AuditRow<'a> {
+    pub fn new(entry: &'a AuditEntry) -> Result<Self, StoreError> {
+        let detail = json(&entry.action);
+        let action = detail
+            .get("what")
+            .and_then(|w| w.as_str())
+            .unwrap_or("unknown")
+            .to_string();
+        Ok(AuditRow {
+            actor: entry.actor.as_str(),
+            at: ts(entry.at)?,
+            action,
+            summary: clean(&entry.action.to_string()).into_owned(),
+            detail: Json(detail),
+        })
+    }
+
+    pub fn params(&self) -> [Param<'_>; 5] {
+        [
+            &self.at,
+            &self.actor,
+            &self.action,
+            &self.summary,
+            &self.detail,
+        ]
+    }
+}
+
+pub(super) fn audit(row: &Row) -> Result<AuditEntry, Fail> {
+    let action: AuditAction = json_col(row, 2)?;
+    Ok(AuditEntry {
+        at: time_col(row, 0)?,
+        actor: id_col(row, 1)?,
+        action,
+    })
+}
