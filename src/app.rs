@@ -10,12 +10,14 @@ use crate::engine::Engine;
 use crate::i18n::{LocaleError, Localizer};
 use crate::lesson::{LessonTree, LoadError, load_tree};
 use crate::present::Presenter;
-use crate::store::{SledStore, StoreError};
+use crate::store::StoreError;
 
 #[derive(Debug, Clone)]
 pub struct Paths {
     pub lessons: PathBuf,
     pub locales: PathBuf,
+    /// The store: a sled folder (`sled:PATH` or a plain path) or a
+    /// PostgreSQL URL (`postgres://…`).
     pub data: PathBuf,
     /// The area tree file (`areas.toml`).
     pub areas: PathBuf,
@@ -52,7 +54,7 @@ impl App {
         let lessons = Arc::new(load_tree(&paths.lessons)?);
         let localizer = Arc::new(Localizer::load(&paths.locales)?);
         let areas = Arc::new(AreaTree::load(&paths.areas)?);
-        let store = Arc::new(SledStore::open(&paths.data)?);
+        let store = crate::store::open(&paths.data)?;
         let core = Core::new(lessons, localizer.languages())
             .with_areas(areas)
             .with_admins(staffing.admins.clone());

@@ -4,6 +4,7 @@ mod console_chat;
 mod fake_bot_api;
 mod fake_zalo_api;
 mod lesson_validation;
+mod postgres;
 mod roles_and_figures;
 mod shipped_lessons;
 mod support;

@@ -4,12 +4,14 @@
 //! crosses it, so a server database can implement it later. One conformance
 //! suite runs against every implementation.
 
+pub mod copy;
 mod memory;
 pub mod pg;
 mod sled_store;
 
 use std::collections::BTreeMap;
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
 
 pub use memory::MemoryStore;
 pub use pg::PgStore;
@@ -20,6 +22,20 @@ use crate::core::{
     AuditEntry, Certificate, Completion, Directory, Learner, LearnerId, LessonProgress, Link,
     Outgoing, Queued, QueuedId, QuizAttempt, Staff, Timestamp, Unavailable,
 };
+
+/// Opens the store a setting names: a PostgreSQL URL (`postgres://…` or
+/// `postgresql://…`), `sled:PATH`, or a plain path (sled, the default).
+pub fn open(spec: &Path) -> Result<Arc<dyn Store>, StoreError> {
+    match spec.to_str() {
+        Some(url) if url.starts_with("postgres://") || url.starts_with("postgresql://") => {
+            Ok(Arc::new(PgStore::open(url)?))
+        }
+        Some(text) if text.starts_with("sled:") => Ok(Arc::new(SledStore::open(Path::new(
+            &text["sled:".len()..],
+        ))?)),
+        _ => Ok(Arc::new(SledStore::open(spec)?)),
+    }
+}
 
 /// Everything one handled event changes, written together.
 #[derive(Debug, Clone, Copy)]
@@ -125,6 +141,22 @@ pub trait Store: Send + Sync {
 
     /// Makes every earlier write durable.
     fn flush(&self) -> Result<(), StoreError>;
+
+    // Copying between stores (`copy`).
+
+    /// Every record the store holds (in the order `copy::Record` says);
+    /// stops at the first error `out` returns.
+    fn export(
+        &self,
+        out: &mut dyn FnMut(copy::Record) -> Result<(), StoreError>,
+    ) -> Result<(), StoreError>;
+
+    /// Writes exported records into this store, emptied first; durable after
+    /// `flush`.
+    fn import(&self, records: &[copy::Record]) -> Result<(), StoreError>;
+
+    /// Removes every record (before a forced copy replaces them).
+    fn clear(&self) -> Result<(), StoreError>;
 }
 
 #[derive(Debug, thiserror::Error)]

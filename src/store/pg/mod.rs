@@ -19,6 +19,7 @@
 //!   A plain step or menu press may be lost in a crash, exactly as with sled.
 //! - Tables: see `migrations/` and docs/postgres.md.
 
+mod bulk;
 mod cluster;
 mod migrate;
 mod rows;
@@ -376,6 +377,19 @@ fn blocking<R: Send>(work: impl FnOnce() -> R + Send) -> R {
     }
 }
 
+/// `blocking` for work that cannot move to another thread (it borrows a
+/// caller's closure): on a single-threaded runtime it runs in place, which
+/// the client refuses; only `store copy` and tests export, outside any runtime.
+fn blocking_here<R>(work: impl FnOnce() -> R) -> R {
+    use tokio::runtime::{Handle, RuntimeFlavor};
+    match Handle::try_current() {
+        Ok(handle) if handle.runtime_flavor() != RuntimeFlavor::CurrentThread => {
+            tokio::task::block_in_place(work)
+        }
+        _ => work(),
+    }
+}
+
 impl Drop for PgStore {
     /// Each connection owns a small runtime, which must not be dropped
     /// inside an async task: drop the pool where blocking is allowed.
@@ -698,6 +712,24 @@ impl Store for PgStore {
         })
     }
 
+    fn export(
+        &self,
+        out: &mut dyn FnMut(super::copy::Record) -> Result<(), StoreError>,
+    ) -> Result<(), StoreError> {
+        self.export_all(out)
+    }
+
+    fn import(&self, records: &[super::copy::Record]) -> Result<(), StoreError> {
+        self.write(false, |db| bulk::import(db, records))
+    }
+
+    fn clear(&self) -> Result<(), StoreError> {
+        self.write(true, |db| {
+            db.execute(bulk::CLEAR, &[])?;
+            Ok(())
+        })
+    }
+
     fn flush(&self) -> Result<(), StoreError> {
         // A durable commit waits for the log up to its own record, which
         // comes after every earlier commit's: so all of them are durable.
@@ -714,6 +746,21 @@ impl Store for PgStore {
 }
 
 impl PgStore {
+    fn export_all(
+        &self,
+        out: &mut dyn FnMut(super::copy::Record) -> Result<(), StoreError>,
+    ) -> Result<(), StoreError> {
+        blocking_here(|| {
+            let mut conn = self.conn()?;
+            let result = bulk::export(&mut conn.client, out);
+            if result.is_err() {
+                // The stream may have been cut off mid-way.
+                conn.broken = true;
+            }
+            result.map_err(|f| f.into_store(&self.place))
+        })
+    }
+
     /// A step or a menu press: one statement, committed on its own.
     fn write_plain(&self, learner: &rows::LearnerRow) -> Result<(), StoreError> {
         blocking(|| {

@@ -230,33 +230,47 @@ impl<'a> LearnerRow<'a> {
 /// Learners from rows of `LOAD`/`MENTEES` (learner columns, then one
 /// lesson's progress, or NULLs), rows of one learner together.
 pub(super) fn learners(rows: &[Row]) -> Result<Vec<Learner>, Fail> {
-    let mut out: Vec<Learner> = Vec::new();
+    let mut out = Vec::new();
+    let mut current = None;
     for row in rows {
-        let id = id_col(row, 0)?;
-        if out.last().is_none_or(|l| l.id != id) {
-            out.push(learner(row, id)?);
-        }
-        let learner = out.last_mut().expect("pushed above");
-        if let Some(lesson) = col::<Option<String>>(row, 17)? {
-            let completed = match opt_time_col(row, 20)? {
-                Some(at) => Some(CompletedLesson {
-                    at,
-                    score: count_col(row, 21)?,
-                    total: count_col(row, 22)?,
-                }),
-                None => None,
-            };
-            learner.progress.insert(
-                lesson,
-                LessonProgress {
-                    step: count_col(row, 18)?,
-                    updated: time_col(row, 19)?,
-                    completed,
-                },
-            );
-        }
+        out.extend(fold_learner(&mut current, row)?);
     }
+    out.extend(current);
     Ok(out)
+}
+
+/// Adds one row to the learner in hand: its progress if the row is about
+/// the same learner; otherwise the learner in hand is returned finished and
+/// the row starts the next one (left in `current`).
+pub(super) fn fold_learner(
+    current: &mut Option<Learner>,
+    row: &Row,
+) -> Result<Option<Learner>, Fail> {
+    let id = id_col(row, 0)?;
+    let finished = match current {
+        Some(l) if l.id == id => None,
+        _ => current.replace(learner(row, id)?),
+    };
+    let learner = current.as_mut().expect("set above");
+    if let Some(lesson) = col::<Option<String>>(row, 17)? {
+        let completed = match opt_time_col(row, 20)? {
+            Some(at) => Some(CompletedLesson {
+                at,
+                score: count_col(row, 21)?,
+                total: count_col(row, 22)?,
+            }),
+            None => None,
+        };
+        learner.progress.insert(
+            lesson,
+            LessonProgress {
+                step: count_col(row, 18)?,
+                updated: time_col(row, 19)?,
+                completed,
+            },
+        );
+    }
+    Ok(finished)
 }
 
 fn learner(row: &Row, id: LearnerId) -> Result<Learner, Fail> {
@@ -497,6 +511,16 @@ pub(super) struct CounterRows {
 
 impl CounterRows {
     pub fn new(changes: &[(CounterKey, i64)]) -> Result<Self, StoreError> {
+        Self::build(changes, false)
+    }
+
+    /// Values as exported, zeros kept (a counter brought back to zero by a
+    /// learner who moved is still a row).
+    pub fn values(values: &[(CounterKey, i64)]) -> Result<Self, StoreError> {
+        Self::build(values, true)
+    }
+
+    fn build(changes: &[(CounterKey, i64)], keep_zero: bool) -> Result<Self, StoreError> {
         let mut merged: BTreeMap<&CounterKey, i64> = BTreeMap::new();
         for (key, delta) in changes {
             *merged.entry(key).or_default() += delta;
@@ -507,7 +531,7 @@ impl CounterRows {
             metrics: Vec::new(),
             deltas: Vec::new(),
         };
-        for (key, delta) in merged.into_iter().filter(|(_, d)| *d != 0) {
+        for (key, delta) in merged.into_iter().filter(|(_, d)| keep_zero || *d != 0) {
             rows.scopes.push(clean(&key.scope).into_owned());
             rows.quarters
                 .push(i32::try_from(key.quarter).map_err(|_| {
@@ -778,4 +802,146 @@ pub(super) fn audit(row: &Row) -> Result<AuditEntry, Fail> {
         actor: id_col(row, 1)?,
         action,
     })
+}
+
+/// Many learners and all their progress as column arrays, for `import`.
+#[derive(Default)]
+pub(super) struct LearnerColumns<'a> {
+    ids: Vec<&'a str>,
+    channels: Vec<&'a str>,
+    names: Vec<Cow<'a, str>>,
+    langs: Vec<Option<&'a str>>,
+    created: Vec<OffsetDateTime>,
+    last_active: Vec<OffsetDateTime>,
+    started: Vec<Option<OffsetDateTime>>,
+    areas: Vec<Option<&'a str>>,
+    asked: Vec<bool>,
+    mentors: Vec<Option<&'a str>>,
+    mentor_channels: Vec<Option<&'a str>>,
+    mentor_langs: Vec<Option<&'a str>>,
+    via_groups: Vec<Option<&'a str>>,
+    push_groups: Vec<Option<&'a str>>,
+    pending: Vec<Option<&'a str>>,
+    sessions: Vec<Json<&'a Session>>,
+    stamps: Vec<Json<&'a BTreeMap<String, CertificateStamp>>>,
+    p_learners: Vec<&'a str>,
+    p_lessons: Vec<&'a str>,
+    p_steps: Vec<i32>,
+    p_updated: Vec<OffsetDateTime>,
+    p_completed: Vec<Option<OffsetDateTime>>,
+    p_scores: Vec<Option<i32>>,
+    p_totals: Vec<Option<i32>>,
+}
+
+impl<'a> LearnerColumns<'a> {
+    pub fn push(&mut self, l: &'a Learner) -> Result<(), StoreError> {
+        let mentor = l.mentor.as_ref();
+        self.ids.push(l.id.as_str());
+        self.channels.push(&l.channel);
+        self.names.push(clean(&l.display_name));
+        self.langs.push(l.lang.as_ref().map(Lang::as_str));
+        self.created.push(ts(l.created)?);
+        self.last_active.push(ts(l.last_active)?);
+        self.started.push(l.started.map(ts).transpose()?);
+        self.areas.push(l.area.as_deref());
+        self.asked.push(l.area_asked);
+        self.mentors.push(mentor.map(|m| m.id.as_str()));
+        self.mentor_channels
+            .push(mentor.map(|m| m.channel.as_str()));
+        self.mentor_langs.push(mentor.map(|m| m.lang.as_str()));
+        self.via_groups.push(l.via_group.as_deref());
+        self.push_groups.push(l.push_group.as_deref());
+        self.pending.push(l.pending_start.as_deref());
+        self.sessions.push(Json(&l.session));
+        self.stamps.push(Json(&l.certificates));
+        for (lesson, p) in &l.progress {
+            self.p_learners.push(l.id.as_str());
+            self.p_lessons.push(lesson);
+            self.p_steps.push(int(p.step, "a step")?);
+            self.p_updated.push(ts(p.updated)?);
+            let done = p.completed.as_ref();
+            self.p_completed.push(done.map(|c| ts(c.at)).transpose()?);
+            self.p_scores
+                .push(done.map(|c| int(c.score, "a score")).transpose()?);
+            self.p_totals
+                .push(done.map(|c| int(c.total, "a total")).transpose()?);
+        }
+        Ok(())
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.ids.is_empty()
+    }
+
+    pub fn learner_params(&self) -> [Param<'_>; 17] {
+        [
+            &self.ids,
+            &self.channels,
+            &self.names,
+            &self.langs,
+            &self.created,
+            &self.last_active,
+            &self.started,
+            &self.areas,
+            &self.asked,
+            &self.mentors,
+            &self.mentor_channels,
+            &self.mentor_langs,
+            &self.via_groups,
+            &self.push_groups,
+            &self.pending,
+            &self.sessions,
+            &self.stamps,
+        ]
+    }
+
+    pub fn progress_params(&self) -> [Param<'_>; 7] {
+        [
+            &self.p_learners,
+            &self.p_lessons,
+            &self.p_steps,
+            &self.p_updated,
+            &self.p_completed,
+            &self.p_scores,
+            &self.p_totals,
+        ]
+    }
+}
+
+/// Many certificates as column arrays, for `import`.
+#[derive(Default)]
+pub(super) struct CertificateColumns<'a> {
+    codes: Vec<&'a str>,
+    learners: Vec<&'a str>,
+    names: Vec<Cow<'a, str>>,
+    topics: Vec<&'a str>,
+    at: Vec<OffsetDateTime>,
+    lessons: Vec<Json<&'a Vec<CertifiedLesson>>>,
+}
+
+impl<'a> CertificateColumns<'a> {
+    pub fn push(&mut self, c: &'a Certificate) -> Result<(), StoreError> {
+        self.codes.push(&c.code);
+        self.learners.push(c.learner.as_str());
+        self.names.push(clean(&c.name));
+        self.topics.push(&c.topic);
+        self.at.push(ts(c.at)?);
+        self.lessons.push(Json(&c.lessons));
+        Ok(())
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.codes.is_empty()
+    }
+
+    pub fn params(&self) -> [Param<'_>; 6] {
+        [
+            &self.codes,
+            &self.learners,
+            &self.names,
+            &self.topics,
+            &self.at,
+            &self.lessons,
+        ]
+    }
 }
