@@ -157,6 +157,22 @@ pub trait Store: Send + Sync {
 
     /// Removes every record (before a forced copy replaces them).
     fn clear(&self) -> Result<(), StoreError>;
+
+    // Several processes on one store (PostgreSQL). A store that only one
+    // process can open needs neither: the defaults do nothing.
+
+    /// Runs `work` while no other process sharing the store runs work for
+    /// the same learner: their events are handled one at a time.
+    fn exclusive(&self, _learner: &LearnerId, work: &mut dyn FnMut()) -> Result<(), StoreError> {
+        work();
+        Ok(())
+    }
+
+    /// Takes or renews the job `name` for this process for `ttl`; `false`
+    /// while another live process holds it.
+    fn lease(&self, _name: &str, _ttl: std::time::Duration) -> Result<bool, StoreError> {
+        Ok(true)
+    }
 }
 
 #[derive(Debug, thiserror::Error)]

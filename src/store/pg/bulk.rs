@@ -110,7 +110,8 @@ fn export_in(
     )?;
     each(
         client,
-        "SELECT scope, quarter, metric, value FROM counters",
+        "SELECT scope, quarter, metric, sum(value)::int8 FROM counters \
+         GROUP BY scope, quarter, metric",
         &mut |row| {
             let quarter: i32 = rows::col(row, 1)?;
             let key = CounterKey {
@@ -216,7 +217,8 @@ pub(super) fn import(db: &mut Db<'_, Client>, records: &[Record]) -> Result<(), 
         .collect();
     let counters = rows::CounterRows::values(&counters)?;
     if !counters.is_empty() {
-        db.execute(ADD_COUNTERS, &counters.params())?;
+        let [a, b, c, d] = counters.params();
+        db.execute(ADD_COUNTERS, &[a, b, c, d, &0i16])?;
     }
     Ok(())
 }

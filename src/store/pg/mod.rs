@@ -57,6 +57,12 @@ impl Default for PgOptions {
 pub struct PgStore {
     /// `None` only while dropping (see `Drop`).
     pool: Option<r2d2::Pool<Manager>>,
+    /// Connections that hold a learner's lock while their event runs (see
+    /// `exclusive`): a pool of their own, so an event holding a lock never
+    /// waits for a connection that another lock holder has.
+    locks: Option<r2d2::Pool<Manager>>,
+    /// Who this process is in `leases`.
+    holder: String,
     /// The database as shown in messages: no password.
     place: String,
 }
@@ -92,18 +98,22 @@ impl PgStore {
                 reason: reason(&e),
             })?;
             migrate::migrate(&mut first, &place)?;
-            let pool = r2d2::Pool::builder()
-                .max_size(options.pool_size.max(1))
-                .min_idle(Some(options.pool_size.clamp(1, 2)))
-                // A checkout test would cost a round trip per query; a
-                // broken connection is dropped on return instead, and reads
-                // are tried once more on a fresh one.
-                .test_on_check_out(false)
-                .connection_timeout(Duration::from_secs(30))
-                .error_handler(Box::new(LogErrors))
-                .build_unchecked(manager);
+            let pool = |size: u32| {
+                r2d2::Pool::builder()
+                    .max_size(size.max(1))
+                    .min_idle(Some(size.clamp(1, 2)))
+                    // A checkout test would cost a round trip per query; a
+                    // broken connection is dropped on return instead, and
+                    // reads are tried once more on a fresh one.
+                    .test_on_check_out(false)
+                    .connection_timeout(Duration::from_secs(30))
+                    .error_handler(Box::new(LogErrors))
+                    .build_unchecked(manager.clone())
+            };
             Ok(PgStore {
-                pool: Some(pool),
+                pool: Some(pool(options.pool_size)),
+                locks: Some(pool(options.pool_size.div_ceil(2))),
+                holder: holder_id(),
                 place,
             })
         })
@@ -265,6 +275,7 @@ impl<C: GenericClient> Db<'_, C> {
     }
 }
 
+#[derive(Clone)]
 struct Manager {
     config: postgres::Config,
     tls: tokio_postgres_rustls::MakeRustlsConnect,
@@ -391,11 +402,66 @@ fn blocking_here<R>(work: impl FnOnce() -> R) -> R {
 }
 
 impl Drop for PgStore {
-    /// Each connection owns a small runtime, which must not be dropped
-    /// inside an async task: drop the pool where blocking is allowed.
+    /// Gives up this process's leases (a restarted bot takes its jobs back at
+    /// once, not after they expire). Each connection owns a small runtime,
+    /// which must not be dropped inside an async task: drop the pools where
+    /// blocking is allowed.
     fn drop(&mut self) {
-        if let Some(pool) = self.pool.take() {
-            blocking(move || drop(pool));
+        let holder = self.holder.clone();
+        let _ = self.read(|db| {
+            db.execute("DELETE FROM leases WHERE holder = $1", &[&holder])?;
+            Ok(())
+        });
+        let pools = (self.pool.take(), self.locks.take());
+        blocking(move || drop(pools));
+    }
+}
+
+/// A name for this process in `leases`: host, process id and a random part
+/// (a restarted process is a new holder).
+fn holder_id() -> String {
+    let host = std::fs::read_to_string("/etc/hostname")
+        .map(|h| h.trim().to_string())
+        .unwrap_or_default();
+    let random = getrandom::u64().unwrap_or_default();
+    format!("{host}:{}:{random:016x}", std::process::id())
+}
+
+/// Takes a leased job or renews it; the server's clock decides, so the
+/// instances' clocks need not agree.
+const LEASE: &str = "INSERT INTO leases (name, holder, until) \
+    VALUES ($1, $2, now() + $3::int8 * interval '1 millisecond') \
+    ON CONFLICT (name) DO UPDATE SET holder = excluded.holder, until = excluded.until \
+    WHERE leases.holder = excluded.holder OR leases.until < now() \
+    RETURNING holder";
+
+/// How long a channel's outbox sender may go silent before another
+/// instance takes over its outbox.
+const OUTBOX_LEASE: Duration = Duration::from_secs(30);
+
+/// The two keys of a learner's advisory lock: ours, and the learner's.
+fn lock_keys(id: &LearnerId) -> (i32, i32) {
+    (0x686f_6376, fnv(id) as i32)
+}
+
+/// The lock of one learner, held on its own connection; given back when
+/// dropped, even by a panic. If giving it back fails the connection is
+/// closed, which releases it too.
+struct Held {
+    conn: r2d2::PooledConnection<Manager>,
+    keys: (i32, i32),
+}
+
+impl Drop for Held {
+    fn drop(&mut self) {
+        let (a, b) = self.keys;
+        if self
+            .conn
+            .client
+            .execute("SELECT pg_advisory_unlock($1, $2)", &[&a, &b])
+            .is_err()
+        {
+            self.conn.broken = true;
         }
     }
 }
@@ -476,11 +542,31 @@ const SAVE_CERTIFICATE: &str = "INSERT INTO certificates (code, learner, name, t
 const ADD_AUDIT: &str =
     "INSERT INTO audit (at, actor, action, summary, detail) VALUES ($1, $2, $3, $4, $5)";
 
-/// Counter changes in one statement; the rows come sorted, so two events
-/// lock shared counters in the same order and never deadlock.
-const ADD_COUNTERS: &str = "INSERT INTO counters (scope, quarter, metric, value) \
-    SELECT * FROM unnest($1::text[], $2::int4[], $3::text[], $4::int8[]) \
-    ON CONFLICT (scope, quarter, metric) DO UPDATE SET value = counters.value + excluded.value";
+/// Counter changes in one statement, on the shard of the learner whose
+/// event it is; the rows come sorted, so two events lock shared counters in
+/// the same order and never deadlock.
+const ADD_COUNTERS: &str = "INSERT INTO counters (scope, quarter, metric, shard, value) \
+    SELECT c.scope, c.quarter, c.metric, $5::int2, c.value \
+    FROM unnest($1::text[], $2::int4[], $3::text[], $4::int8[]) AS c (scope, quarter, metric, value) \
+    ON CONFLICT (scope, quarter, metric, shard) DO UPDATE SET value = counters.value + excluded.value";
+
+/// Counter rows per figure (see the migration): a learner's changes always
+/// land on the same one, so no shard row ever goes below zero.
+const SHARDS: u64 = 8;
+
+fn shard_of(id: &LearnerId) -> i16 {
+    (fnv(id) % SHARDS) as i16
+}
+
+/// FNV-1a of a learner id: stable across builds and machines, unlike the
+/// std hasher, as every instance must agree on it.
+fn fnv(id: &LearnerId) -> u64 {
+    let mut hash: u64 = 0xcbf2_9ce4_8422_2325;
+    for byte in id.as_str().bytes() {
+        hash = (hash ^ u64::from(byte)).wrapping_mul(0x0100_0000_01b3);
+    }
+    hash
+}
 
 impl Store for PgStore {
     fn load(&self, id: &LearnerId) -> Result<Option<Learner>, StoreError> {
@@ -499,6 +585,7 @@ impl Store for PgStore {
         let completions = rows::CompletionRows::new(change.completions)?;
         let outbox = rows::OutboxRows::new(change.outbox)?;
         let counters = rows::CounterRows::new(change.counters)?;
+        let shard = shard_of(&change.learner.id);
         let used_by = match change.claim {
             Some(code) => Some(
                 change
@@ -558,7 +645,8 @@ impl Store for PgStore {
                 db.execute(ADD_AUDIT, &row.params())?;
             }
             if !counters.is_empty() {
-                db.execute(ADD_COUNTERS, &counters.params())?;
+                let [a, b, c, d] = counters.params();
+                db.execute(ADD_COUNTERS, &[a, b, c, d, &shard])?;
             }
             Ok(())
         })
@@ -654,9 +742,13 @@ impl Store for PgStore {
     ) -> Result<BTreeMap<String, u64>, StoreError> {
         self.read(|db| {
             let rows = db.query(
-                "SELECT metric, sum(value)::int8 FROM counters \
-                 WHERE scope = $1 AND quarter BETWEEN $2::int8 AND $3::int8 AND value > 0 \
-                 GROUP BY metric",
+                // Per figure (shards added up), then the positive ones over
+                // the quarters, as the other stores count.
+                "SELECT metric, sum(v)::int8 FROM ( \
+                     SELECT quarter, metric, sum(value) AS v FROM counters \
+                     WHERE scope = $1 AND quarter BETWEEN $2::int8 AND $3::int8 \
+                     GROUP BY quarter, metric) per_quarter \
+                 WHERE v > 0 GROUP BY metric",
                 &[&scope, &i64::from(from), &i64::from(to)],
             )?;
             let mut out = BTreeMap::new();
@@ -692,6 +784,12 @@ impl Store for PgStore {
         now: Timestamp,
         limit: usize,
     ) -> Result<Vec<Queued>, StoreError> {
+        // One instance sends a channel's outbox (so each message goes once,
+        // in order, paced as one): the others see it empty until the
+        // sender's lease lapses.
+        if !self.lease(&format!("outbox/{channel}"), OUTBOX_LEASE)? {
+            return Ok(Vec::new());
+        }
         let limit = i64::try_from(limit).unwrap_or(i64::MAX);
         let now = rows::ts_clamped(now);
         self.read(|db| {
@@ -717,6 +815,34 @@ impl Store for PgStore {
         out: &mut dyn FnMut(super::copy::Record) -> Result<(), StoreError>,
     ) -> Result<(), StoreError> {
         self.export_all(out)
+    }
+
+    /// A session advisory lock per learner, on a connection of the lock
+    /// pool, held while `work` loads, decides and commits. If this process
+    /// dies the server ends the session and the lock with it.
+    fn exclusive(&self, learner: &LearnerId, work: &mut dyn FnMut()) -> Result<(), StoreError> {
+        let keys = lock_keys(learner);
+        blocking_here(|| {
+            let mut conn = self
+                .locks
+                .as_ref()
+                .expect("the pool lives until drop")
+                .get()
+                .map_err(|e| StoreError::Io(format!("no connection to {}: {e}", self.place)))?;
+            let (a, b) = keys;
+            conn.client
+                .execute("SELECT pg_advisory_lock($1, $2)", &[&a, &b])
+                .map_err(|e| db_error(&self.place, e))?;
+            let _held = Held { conn, keys };
+            work();
+            Ok(())
+        })
+    }
+
+    fn lease(&self, name: &str, ttl: Duration) -> Result<bool, StoreError> {
+        let millis = i64::try_from(ttl.as_millis()).unwrap_or(i64::MAX);
+        // One statement on its own: trying it again is harmless.
+        self.read(|db| Ok(!db.query(LEASE, &[&name, &self.holder, &millis])?.is_empty()))
     }
 
     fn import(&self, records: &[super::copy::Record]) -> Result<(), StoreError> {

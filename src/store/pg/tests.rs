@@ -328,3 +328,172 @@ fn the_tables_read_as_plain_columns_and_the_views_give_the_figures() {
         .get(0);
     assert_eq!(topics, 0);
 }
+
+/// Two stores on one database stand for two processes: work for one
+/// learner waits for the other's, work for another learner does not.
+#[test]
+fn exclusive_serialises_one_learner_across_processes() {
+    use std::time::{Duration, Instant};
+    let url = fresh();
+    let (first, second) = (Arc::new(open(&url)), Arc::new(open(&url)));
+    let lan = LearnerId::new("tg:lan").unwrap();
+    let inside = Arc::new(std::sync::Barrier::new(2));
+    let holder = {
+        let (first, lan, inside) = (first.clone(), lan.clone(), inside.clone());
+        std::thread::spawn(move || {
+            let mut done = None;
+            first
+                .exclusive(&lan, &mut || {
+                    inside.wait();
+                    std::thread::sleep(Duration::from_millis(300));
+                    // The last moment of the first one's work, lock still held.
+                    done = Some(Instant::now());
+                })
+                .unwrap();
+            done.unwrap()
+        })
+    };
+    inside.wait();
+    let t = Instant::now();
+    second
+        .exclusive(&LearnerId::new("tg:other").unwrap(), &mut || {})
+        .unwrap();
+    assert!(
+        t.elapsed() < Duration::from_millis(200),
+        "another learner is not held up"
+    );
+    let mut entered = None;
+    second
+        .exclusive(&lan, &mut || entered = Some(Instant::now()))
+        .unwrap();
+    let released = holder.join().unwrap();
+    assert!(
+        entered.unwrap() >= released,
+        "the second process waited for the first"
+    );
+}
+
+/// Three engines (three instances' worth of pools) handle events of the
+/// same learners at once. Each learner's first lesson counts them as
+/// "started": without one-at-a-time handling, engines that loaded the
+/// learner before either wrote would each count them.
+#[test]
+fn three_engines_on_one_database_count_each_learner_once() {
+    use crate::app::App;
+    use crate::core::{Callback, Input, Place};
+    use crate::store::copy::Record;
+    let url = fresh();
+    let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR"));
+    let tree = Arc::new(crate::lesson::load_tree(&dir.join("lessons")).unwrap());
+    let localizer = Arc::new(crate::i18n::Localizer::load(&dir.join("locales")).unwrap());
+    let lessons: Vec<String> = tree.lessons().map(|l| l.id.clone()).collect();
+    let apps: Vec<Arc<App>> = (0..3)
+        .map(|_| {
+            Arc::new(App::with_store(
+                tree.clone(),
+                localizer.clone(),
+                Arc::new(open(&url)),
+            ))
+        })
+        .collect();
+    let event = |who: &str, input: Input| crate::engine::Event {
+        learner: LearnerId::new(who).unwrap(),
+        channel: "telegram",
+        display_name: "Bác".into(),
+        place: Place::Private,
+        input,
+        now: 1_795_417_200,
+    };
+    let learners: Vec<String> = (0..30).map(|n| format!("tg:{n}")).collect();
+    for who in &learners {
+        let lang = Callback::SetLang(crate::core::Lang::new("vi")).encode();
+        apps[0]
+            .engine
+            .handle(&event(who, Input::Button(lang)))
+            .unwrap();
+    }
+    std::thread::scope(|s| {
+        for (n, app) in apps.iter().enumerate() {
+            for chunk in learners.chunks(10) {
+                let (lessons, event) = (&lessons, &event);
+                s.spawn(move || {
+                    for who in chunk {
+                        let open = Callback::Lesson(lessons[n].clone()).encode();
+                        app.engine.handle(&event(who, Input::Button(open))).unwrap();
+                    }
+                });
+            }
+        }
+    });
+    let store = open(&url);
+    let mut started = 0;
+    store
+        .export(&mut |r| {
+            if let Record::Counter(key, value) = r
+                && key.metric == "started"
+            {
+                started += value;
+            }
+            Ok(())
+        })
+        .unwrap();
+    assert_eq!(started, learners.len() as i64, "each learner started once");
+    for who in &learners {
+        let learner = store.load(&LearnerId::new(who).unwrap()).unwrap().unwrap();
+        assert_eq!(learner.progress.len(), 3, "{who}");
+    }
+}
+
+/// One instance sends a channel's outbox; another takes over once the
+/// first is gone (here: closed; a killed one's lease runs out).
+#[test]
+fn one_instance_sends_the_outbox_and_another_takes_over() {
+    let url = fresh();
+    let (first, second) = (open(&url), open(&url));
+    let learner = Learner::new(LearnerId::new("tg:7").unwrap(), "telegram", "Bảy", 1);
+    let item = conformance::card("telegram", "-100", 10);
+    first
+        .commit(&Change {
+            outbox: std::slice::from_ref(&item),
+            ..Change::of(&learner)
+        })
+        .unwrap();
+    assert_eq!(first.outbox_due("telegram", 100, 10).unwrap().len(), 1);
+    assert!(second.outbox_due("telegram", 100, 10).unwrap().is_empty());
+    assert_eq!(
+        second.outbox_due("zalo", 100, 10).unwrap(),
+        vec![],
+        "per channel"
+    );
+    assert_eq!(
+        first.outbox_due("telegram", 100, 10).unwrap().len(),
+        1,
+        "still the sender"
+    );
+    drop(first);
+    assert_eq!(second.outbox_due("telegram", 100, 10).unwrap().len(), 1);
+
+    // A lease that lapses is taken by whoever asks next.
+    let third = open(&url);
+    assert!(
+        second
+            .lease("telegram/polling", std::time::Duration::from_millis(100))
+            .unwrap()
+    );
+    assert!(
+        !third
+            .lease("telegram/polling", std::time::Duration::from_secs(60))
+            .unwrap()
+    );
+    std::thread::sleep(std::time::Duration::from_millis(150));
+    assert!(
+        third
+            .lease("telegram/polling", std::time::Duration::from_secs(60))
+            .unwrap()
+    );
+    assert!(
+        !second
+            .lease("telegram/polling", std::time::Duration::from_secs(60))
+            .unwrap()
+    );
+}

@@ -125,19 +125,31 @@ CREATE INDEX outbox_due ON outbox (channel, due, id);
 
 -- The figures, kept at write time. scope: 'a:<area>' (the area with
 -- everything below it) or 'g:<group code>'; quarter: year * 4 + (quarter - 1)
--- in Vietnam time; metric: started, l:<lesson>, t:<topic>, basic.
+-- in Vietnam time; metric: started, l:<lesson>, t:<topic>, basic. A figure
+-- is the sum over its shards: each learner adds to one of 8 rows (by a hash
+-- of their id), so learners finishing the same lesson at the same moment do
+-- not all wait for one row lock. Read the views below rather than this table.
 CREATE TABLE counters (
     scope   text NOT NULL,
     quarter integer NOT NULL,
     metric  text NOT NULL,
+    shard   smallint NOT NULL DEFAULT 0,
     value   bigint NOT NULL,
-    PRIMARY KEY (scope, quarter, metric)
+    PRIMARY KEY (scope, quarter, metric, shard)
 );
 
 -- Channels' own small values (file ids, update offsets, tokens).
 CREATE TABLE channel_values (
     key   text PRIMARY KEY,
     value text NOT NULL
+);
+
+-- Jobs only one instance may do at a time (sending a channel's outbox,
+-- polling Telegram): held by `holder` until `until`, renewed while it runs.
+CREATE TABLE leases (
+    name   text PRIMARY KEY,
+    holder text NOT NULL,
+    until  timestamptz NOT NULL
 );
 
 -- The store's own bookkeeping (the flush marker).
@@ -151,20 +163,24 @@ CREATE TABLE store_meta (
 -- so never add rows of different levels together.
 CREATE VIEW started_by_area AS
 SELECT substr(scope, 3) AS area, quarter / 4 AS year, quarter % 4 + 1 AS quarter_of_year,
-       value AS learners
-FROM counters WHERE scope LIKE 'a:%' AND metric = 'started' AND value > 0;
+       sum(value)::bigint AS learners
+FROM counters WHERE scope LIKE 'a:%' AND metric = 'started'
+GROUP BY scope, quarter HAVING sum(value) > 0;
 
 CREATE VIEW lessons_completed_by_area AS
 SELECT substr(scope, 3) AS area, quarter / 4 AS year, quarter % 4 + 1 AS quarter_of_year,
-       substr(metric, 3) AS lesson, value AS learners
-FROM counters WHERE scope LIKE 'a:%' AND metric LIKE 'l:%' AND value > 0;
+       substr(metric, 3) AS lesson, sum(value)::bigint AS learners
+FROM counters WHERE scope LIKE 'a:%' AND metric LIKE 'l:%'
+GROUP BY scope, quarter, metric HAVING sum(value) > 0;
 
 CREATE VIEW topics_completed_by_area AS
 SELECT substr(scope, 3) AS area, quarter / 4 AS year, quarter % 4 + 1 AS quarter_of_year,
-       substr(metric, 3) AS topic, value AS learners
-FROM counters WHERE scope LIKE 'a:%' AND metric LIKE 't:%' AND value > 0;
+       substr(metric, 3) AS topic, sum(value)::bigint AS learners
+FROM counters WHERE scope LIKE 'a:%' AND metric LIKE 't:%'
+GROUP BY scope, quarter, metric HAVING sum(value) > 0;
 
 CREATE VIEW basic_skills_by_area AS
 SELECT substr(scope, 3) AS area, quarter / 4 AS year, quarter % 4 + 1 AS quarter_of_year,
-       value AS learners
-FROM counters WHERE scope LIKE 'a:%' AND metric = 'basic' AND value > 0;
+       sum(value)::bigint AS learners
+FROM counters WHERE scope LIKE 'a:%' AND metric = 'basic'
+GROUP BY scope, quarter HAVING sum(value) > 0;
