@@ -65,7 +65,13 @@ fn main() {
     );
 
     for threads in [1, 4, 16] {
-        let result = measure(std::slice::from_ref(&one), threads, learners, &lesson_ids, seconds);
+        let result = measure(
+            std::slice::from_ref(&one),
+            threads,
+            learners,
+            &lesson_ids,
+            seconds,
+        );
         println!(
             "core+pg button event, {learners} learners, 1 engine, {threads} threads: {result}"
         );

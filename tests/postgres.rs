@@ -140,3 +140,112 @@ fn store_copy_from_nowhere_is_a_clear_error() {
     assert!(stderr.contains("there is no store at"), "{stderr}");
     assert!(!Path::new(&missing).exists(), "no empty store was made");
 }
+
+/// A running `hocvuso serve` polling the fake Bot API, on a PostgreSQL store.
+struct Serve {
+    child: std::process::Child,
+    stderr: std::sync::Arc<std::sync::Mutex<String>>,
+}
+
+impl Serve {
+    fn start(fake: &crate::fake_bot_api::FakeBotApi, store: &str) -> Serve {
+        use std::io::Read;
+        let mut child = hocvuso("tests/fixtures/good")
+            .args(["serve", "--api-url", &fake.url, "--store", store])
+            .env("TELEGRAM_BOT_TOKEN", "123456:pg-test-token")
+            .env_remove("HOCVUSO_CONFIG")
+            .stdin(Stdio::null())
+            .stdout(Stdio::null())
+            .stderr(Stdio::piped())
+            .spawn()
+            .unwrap();
+        let stderr = std::sync::Arc::new(std::sync::Mutex::new(String::new()));
+        let mut pipe = child.stderr.take().unwrap();
+        let sink = stderr.clone();
+        std::thread::spawn(move || {
+            let mut buf = [0u8; 4096];
+            while let Ok(n) = pipe.read(&mut buf) {
+                if n == 0 {
+                    break;
+                }
+                sink.lock()
+                    .unwrap()
+                    .push_str(&String::from_utf8_lossy(&buf[..n]));
+            }
+        });
+        Serve { child, stderr }
+    }
+
+    async fn wait_for_line(&self, text: &str, seconds: u64) {
+        let deadline = std::time::Instant::now() + std::time::Duration::from_secs(seconds);
+        while !self.stderr.lock().unwrap().contains(text) {
+            assert!(
+                std::time::Instant::now() < deadline,
+                "no {text:?} in:\n{}",
+                self.stderr.lock().unwrap()
+            );
+            tokio::time::sleep(std::time::Duration::from_millis(20)).await;
+        }
+    }
+
+    async fn stop(&mut self) {
+        let pid = self.child.id().to_string();
+        std::process::Command::new("kill")
+            .args(["-TERM", &pid])
+            .status()
+            .unwrap();
+        for _ in 0..500 {
+            if let Some(status) = self.child.try_wait().unwrap() {
+                assert!(status.success(), "{}", self.stderr.lock().unwrap());
+                return;
+            }
+            tokio::time::sleep(std::time::Duration::from_millis(20)).await;
+        }
+        panic!("hocvuso serve did not stop");
+    }
+}
+
+impl Drop for Serve {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+/// Two polling instances on one database: the second stands by, and takes
+/// over when the first stops; the learner goes on where they were.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_second_polling_instance_stands_by_and_takes_over() {
+    use crate::fake_bot_api::{FakeBotApi, button_update, text_update};
+    use crate::telegram::{LAN, texts};
+    let url = database();
+    let fake = FakeBotApi::start().await;
+    let answered = |before: usize| {
+        move |r: &[crate::fake_bot_api::Request]| {
+            r[before..]
+                .iter()
+                .any(|r| r.chat_id() == Some(LAN) && !r.buttons().is_empty())
+        }
+    };
+    let mut first = Serve::start(&fake, &url);
+    let before = fake.requests().len();
+    fake.push_update(text_update(1, LAN, "/start l_basics-phone"));
+    fake.wait_for("the first instance's answer", answered(before))
+        .await;
+    let second = Serve::start(&fake, &url);
+    second.wait_for_line("standing by", 30).await;
+
+    let before = fake.requests().len();
+    fake.push_update(button_update(2, LAN, 10, "1:lang:vi"));
+    fake.wait_for("the lesson's first step", answered(before))
+        .await;
+    assert!(texts(&fake.requests()[before..]).contains("Bước 1/2"));
+
+    first.stop().await;
+    second.wait_for_line("polling now", 30).await;
+    let before = fake.requests().len();
+    fake.push_update(button_update(3, LAN, 11, "1:s:basics-phone:1"));
+    fake.wait_for("the second instance's answer", answered(before))
+        .await;
+    assert!(texts(&fake.requests()[before..]).contains("Bước 2/2"));
+}

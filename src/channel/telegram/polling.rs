@@ -57,6 +57,10 @@ impl Telegram {
                 return Ok(false);
             }
         }
+        if said {
+            tracing::warn!("the other instance stopped polling: polling now");
+            eprintln!("the other instance stopped polling: polling now");
+        }
         Ok(true)
     }
 

@@ -116,8 +116,12 @@ impl TestCluster {
         ))
     }
 
-    /// A new, empty database; returns its URL.
+    /// A new, empty database; returns its URL. Callable from async tests.
     pub fn database(&self) -> Result<String, String> {
+        super::blocking(|| self.create_database())
+    }
+
+    fn create_database(&self) -> Result<String, String> {
         let n = self.databases.fetch_add(1, Ordering::Relaxed);
         let name = format!("test_{n}");
         let _one_at_a_time = self.create.lock().unwrap_or_else(|p| p.into_inner());
