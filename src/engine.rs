@@ -9,7 +9,8 @@ use std::hash::{Hash, Hasher};
 use std::sync::{Arc, Mutex};
 
 use crate::core::{
-    Action, Context, Core, Input, Lang, Learner, LearnerId, Place, Reply, Timestamp, stats,
+    Action, Context, Core, Input, Lang, Learner, LearnerId, Place, Reply, Timer, TimerId,
+    Timestamp, stats,
 };
 use crate::store::{Change, Store, StoreDirectory, StoreError};
 
@@ -101,7 +102,7 @@ impl Engine {
                 .handle_group(&mut learner, &event.input, chat, &ctx);
             // Most group talk changes nothing and writes nothing.
             if has_records(&reply) || learner != before {
-                self.commit(&learner, None, &reply)?;
+                self.commit(&learner, None, &reply, None)?;
             }
             return Ok(Handled {
                 lang: learner.lang(),
@@ -113,7 +114,7 @@ impl Engine {
         }
         let before = learner.clone();
         let reply = self.core.handle_with(&mut learner, &event.input, &ctx);
-        self.commit(&learner, Some(&before), &reply)?;
+        self.commit(&learner, Some(&before), &reply, None)?;
         Ok(Handled {
             lang: learner.lang(),
             actions: reply.actions,
@@ -127,6 +128,7 @@ impl Engine {
         learner: &Learner,
         before: Option<&Learner>,
         reply: &Reply,
+        timer_done: Option<&TimerId>,
     ) -> Result<(), StoreError> {
         let changed: Vec<(&str, _)> = learner
             .progress
@@ -136,13 +138,14 @@ impl Engine {
             })
             .map(|(lesson, progress)| (lesson.as_str(), progress))
             .collect();
-        let counters = match before {
+        let mut counters = match before {
             Some(before) if stats::may_change_counts(before, learner) => stats::counter_deltas(
                 &stats::contributions(before, self.core.areas()),
                 &stats::contributions(learner, self.core.areas()),
             ),
             _ => Vec::new(),
         };
+        counters.extend(reply.counts.iter().cloned());
         let mentor_id = |l: &Learner| l.mentor.as_ref().map(|m| m.id.clone());
         let old_mentor = before.map(mentor_id);
         let mentor_before = match &old_mentor {
@@ -162,7 +165,50 @@ impl Engine {
             audit: &reply.audit,
             counters: &counters,
             mentor_before,
+            threads: &reply.threads,
+            timers: &reply.timers,
+            timer_done,
         })
+    }
+
+    /// Handles every timer due at `now` (at most `limit`), each with its
+    /// learner's lock held, and returns how many were handled. What they
+    /// decide goes out through the outbox; each timer is removed in the same
+    /// commit as its effects, so none is handled twice.
+    pub fn tick(&self, now: Timestamp, limit: usize) -> Result<usize, StoreError> {
+        let due = self.store.timers_due(now, limit)?;
+        let count = due.len();
+        for (id, timer) in due {
+            let _guard = self.lock_for(&timer.learner);
+            match self.fire(&id, &timer, now) {
+                Err(StoreError::Conflict { code }) => {
+                    tracing::info!(code, "timer raced another write, handling again");
+                    self.fire(&id, &timer, now)?;
+                }
+                other => other?,
+            }
+        }
+        Ok(count)
+    }
+
+    fn fire(&self, id: &TimerId, timer: &Timer, now: Timestamp) -> Result<(), StoreError> {
+        let Some(mut learner) = self.store.load(&timer.learner)? else {
+            // The learner is gone: nothing to remind, the timer goes too.
+            let ghost = Learner::new(timer.learner.clone(), "", "", now);
+            return self.store.commit(&Change {
+                timer_done: Some(id),
+                ..Change::of(&ghost)
+            });
+        };
+        let directory = StoreDirectory(self.store.as_ref());
+        let ctx = Context {
+            now,
+            directory: &directory,
+            random: &fresh_random,
+        };
+        let before = learner.clone();
+        let reply = self.core.handle_timer(&mut learner, timer, &ctx);
+        self.commit(&learner, Some(&before), &reply, Some(id))
     }
 
     fn lock_for(&self, id: &LearnerId) -> std::sync::MutexGuard<'_, ()> {
@@ -178,6 +224,8 @@ impl Engine {
 /// Whether a group reply has anything to store (a staff member's push).
 fn has_records(reply: &Reply) -> bool {
     !reply.outbox.is_empty()
+        || !reply.threads.is_empty()
+        || !reply.timers.is_empty()
         || !reply.links.is_empty()
         || !reply.staff.is_empty()
         || !reply.audit.is_empty()

@@ -3,6 +3,8 @@
 mod console_chat;
 mod fake_bot_api;
 mod fake_zalo_api;
+mod layering;
+mod learner_support;
 mod lesson_validation;
 mod postgres;
 mod roles_and_figures;

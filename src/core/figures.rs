@@ -9,12 +9,14 @@ use std::collections::BTreeMap;
 
 use super::action::{Arg, Attachment, Button, ChartBar, ChartSpec, Document, Message, Text};
 use super::callback::Callback;
-use super::conversation::Turn;
 use super::records::{AuditAction, Role};
 use super::stats::{
-    Metric, Period, StatsView, area_scope, format_date, format_percent, quarter_of, quarter_parts,
+    Metric, Period, StatsView, area_scope, format_date, format_percent, group_scope, quarter_of,
+    quarter_parts,
 };
+use super::turn::Turn;
 use crate::area::Area;
+use crate::lesson::Topic;
 
 /// Child areas listed (and offered as buttons) on one screen.
 const CHILDREN_SHOWN: usize = 40;
@@ -42,7 +44,7 @@ impl AreaFigures {
     }
 
     pub fn lessons(&self) -> u64 {
-        Self::sum(&self.period, "l:")
+        Self::lessons_in(&self.period)
     }
 
     pub fn topics(&self) -> u64 {
@@ -56,22 +58,67 @@ impl AreaFigures {
     pub fn metric(&self, metric: &Metric) -> u64 {
         Self::get(&self.period, metric)
     }
+
+    /// Lessons of `topic` completed in the period.
+    pub fn topic_lessons(&self, topic: &Topic) -> u64 {
+        topic
+            .lessons
+            .iter()
+            .map(|l| self.metric(&Metric::Lesson(l.clone())))
+            .sum()
+    }
+
+    /// Lessons completed in the period, from counters of any scope.
+    pub fn lessons_in(counts: &BTreeMap<String, u64>) -> u64 {
+        Self::sum(counts, "l:")
+    }
 }
 
 impl Turn<'_> {
+    /// Figures of the groups this volunteer pushed cards to.
+    pub(super) fn group_lines(&mut self, mut message: Message) -> Message {
+        let groups = match self.stored_staff() {
+            Ok(Some(staff)) => staff.groups,
+            _ => Vec::new(),
+        };
+        for code in groups {
+            let counts = match self
+                .directory
+                .counts(&group_scope(&code), Period::AllTime.quarters(self.now))
+            {
+                Ok(c) => c,
+                Err(_) => continue,
+            };
+            let started = counts.get(&Metric::Started.key()).copied().unwrap_or(0);
+            let lessons = AreaFigures::lessons_in(&counts);
+            message = message.para(
+                Text::new("group-line")
+                    .arg("group", code)
+                    .arg("started", started as usize)
+                    .arg("lessons", lessons as usize),
+            );
+        }
+        message
+    }
+
     /// `/stats [area]` and `/export [area]`.
-    pub(super) fn stats_command(&mut self, args: &str, export: bool) {
+    /// `/stats [area]`: this quarter's figures.
+    pub(super) fn stats_command(&mut self, args: &str) {
+        self.figures_command(args, StatsView::Summary);
+    }
+
+    /// `/export [area]`: the same as a CSV file.
+    pub(super) fn export_command(&mut self, args: &str) {
+        self.figures_command(args, StatsView::Export);
+    }
+
+    fn figures_command(&mut self, args: &str, view: StatsView) {
         let Some((_, mine)) = self.require(Role::Official) else {
             return;
         };
         let area = match args.trim() {
             "" => mine,
             other => other.to_string(),
-        };
-        let view = if export {
-            StatsView::Export
-        } else {
-            StatsView::Summary
         };
         self.stats(&area, Period::ThisQuarter, view);
     }
@@ -167,11 +214,7 @@ impl Turn<'_> {
         message = message.heading(Text::new("stats-by-topic"));
         let lang = self.lang();
         for topic in self.core.lessons().topics() {
-            let lessons: u64 = topic
-                .lessons
-                .iter()
-                .map(|l| figures.metric(&Metric::Lesson(l.clone())))
-                .sum();
+            let lessons = figures.topic_lessons(topic);
             message = message.para(
                 Text::new("stats-topic-line")
                     .arg("topic", topic.title.get(&lang).clone())
@@ -347,11 +390,7 @@ impl Turn<'_> {
             };
             let depth = self.core.areas.path(&area.id).len();
             for topic in self.core.lessons().topics() {
-                let lessons: u64 = topic
-                    .lessons
-                    .iter()
-                    .map(|l| f.metric(&Metric::Lesson(l.clone())))
-                    .sum();
+                let lessons = f.topic_lessons(topic);
                 csv.row(&[
                     area.id.clone(),
                     area.name.clone(),

@@ -16,12 +16,16 @@ use sha2::{Digest, Sha256};
 use super::{Store, StoreError};
 use crate::core::stats::CounterKey;
 use crate::core::{
-    AuditEntry, Certificate, Completion, Learner, LearnerId, Link, Outgoing, QuizAttempt, Staff,
+    AuditEntry, Certificate, Completion, HelpThread, Learner, LearnerId, Link, Outgoing,
+    QuizAttempt, Staff, Timer,
 };
 
 /// One stored record. `export` hands out learners with all their progress;
 /// completions in the order of the completion log, attempts of one learner
 /// in order, audit entries in order, outbox messages oldest due first.
+// Most records are learners, so boxing the large variants would only add an
+// allocation per record.
+#[allow(clippy::large_enum_variant)]
 #[derive(Debug, Clone, PartialEq)]
 pub enum Record {
     Learner(Learner),
@@ -36,10 +40,14 @@ pub enum Record {
     Counter(CounterKey, i64),
     /// A channel's own value: key, value.
     Channel(String, String),
+    /// A question to volunteers.
+    Thread(HelpThread),
+    /// A timer, oldest due first.
+    Timer(Timer),
 }
 
 /// The kinds of record, in the order a summary lists them.
-pub const KINDS: [&str; 10] = [
+pub const KINDS: [&str; 12] = [
     "learners",
     "attempts",
     "completions",
@@ -50,6 +58,8 @@ pub const KINDS: [&str; 10] = [
     "outbox messages",
     "counters",
     "channel values",
+    "questions",
+    "timers",
 ];
 
 impl Record {
@@ -65,6 +75,8 @@ impl Record {
             Record::Outbox(_) => 7,
             Record::Counter(..) => 8,
             Record::Channel(..) => 9,
+            Record::Thread(_) => 10,
+            Record::Timer(_) => 11,
         }
     }
 
@@ -83,6 +95,8 @@ impl Record {
                 format!("{}\0{}\0{}\0{v}", k.scope, k.quarter, k.metric).into_bytes()
             }
             Record::Channel(k, v) => [k.as_bytes(), b"\0", v.as_bytes()].concat(),
+            Record::Thread(t) => json(t),
+            Record::Timer(t) => json(t),
         }
     }
 }

@@ -8,8 +8,8 @@ use super::copy::Record;
 use super::{Change, Store, StoreError};
 use crate::core::stats::{CounterKey, Quarter};
 use crate::core::{
-    AuditEntry, Certificate, Completion, Learner, LearnerId, LessonProgress, Link, Outgoing,
-    Queued, QueuedId, QuizAttempt, Staff, Timestamp,
+    AuditEntry, Certificate, Completion, HelpThread, Learner, LearnerId, LessonProgress, Link,
+    Outgoing, Queued, QueuedId, QuizAttempt, Staff, Timer, TimerId, Timestamp,
 };
 
 #[derive(Debug, Default)]
@@ -32,6 +32,8 @@ struct Inner {
     audit: Vec<AuditEntry>,
     counters: BTreeMap<CounterKey, i64>,
     mentees: BTreeSet<(LearnerId, LearnerId)>,
+    threads: BTreeMap<String, HelpThread>,
+    timers: BTreeMap<TimerId, Timer>,
 }
 
 impl MemoryStore {
@@ -73,6 +75,14 @@ impl Store for MemoryStore {
                 });
             }
         }
+        for thread in change.threads {
+            let stored = inner.threads.get(&thread.id).map_or(0, |t| t.version);
+            if stored + 1 != thread.version {
+                return Err(StoreError::Conflict {
+                    code: thread.id.clone(),
+                });
+            }
+        }
         let id = change.learner.id.clone();
         let mut learner = change.learner.clone();
         // Progress lives in its own map, as a server database would keep it.
@@ -107,6 +117,20 @@ impl Store for MemoryStore {
             inner.certificates.insert(cert.code.clone(), cert.clone());
         }
         inner.audit.extend_from_slice(change.audit);
+        for thread in change.threads {
+            inner.threads.insert(thread.id.clone(), thread.clone());
+        }
+        for timer in change.timers {
+            inner.next_seq += 1;
+            let id = TimerId {
+                due: timer.due,
+                seq: inner.next_seq,
+            };
+            inner.timers.insert(id, timer.clone());
+        }
+        if let Some(done) = change.timer_done {
+            inner.timers.remove(done);
+        }
         for (key, delta) in change.counters {
             *inner.counters.entry(key.clone()).or_default() += delta;
         }
@@ -225,6 +249,44 @@ impl Store for MemoryStore {
         Ok(())
     }
 
+    fn staff_list(&self) -> Result<Vec<(LearnerId, Staff)>, StoreError> {
+        let inner = self.lock();
+        Ok(inner
+            .staff
+            .iter()
+            .map(|(id, s)| (id.clone(), s.clone()))
+            .collect())
+    }
+
+    fn help_thread(&self, id: &str) -> Result<Option<HelpThread>, StoreError> {
+        Ok(self.lock().threads.get(id).cloned())
+    }
+
+    fn open_threads(&self) -> Result<Vec<HelpThread>, StoreError> {
+        let inner = self.lock();
+        Ok(inner
+            .threads
+            .values()
+            .filter(|t| t.is_open())
+            .cloned()
+            .collect())
+    }
+
+    fn timers_due(
+        &self,
+        now: Timestamp,
+        limit: usize,
+    ) -> Result<Vec<(TimerId, Timer)>, StoreError> {
+        let inner = self.lock();
+        Ok(inner
+            .timers
+            .iter()
+            .take_while(|(id, _)| id.due <= now)
+            .take(limit)
+            .map(|(id, t)| (id.clone(), t.clone()))
+            .collect())
+    }
+
     fn flush(&self) -> Result<(), StoreError> {
         Ok(())
     }
@@ -271,6 +333,8 @@ impl Store for MemoryStore {
                     .iter()
                     .map(|(k, v)| Record::Channel(k.clone(), v.clone())),
             );
+            records.extend(inner.threads.values().cloned().map(Record::Thread));
+            records.extend(inner.timers.values().cloned().map(Record::Timer));
             records
         };
         records.into_iter().try_for_each(out)
@@ -320,6 +384,17 @@ impl Store for MemoryStore {
                 }
                 Record::Channel(k, v) => {
                     inner.channel.insert(k.clone(), v.clone());
+                }
+                Record::Thread(t) => {
+                    inner.threads.insert(t.id.clone(), t.clone());
+                }
+                Record::Timer(t) => {
+                    inner.next_seq += 1;
+                    let id = TimerId {
+                        due: t.due,
+                        seq: inner.next_seq,
+                    };
+                    inner.timers.insert(id, t.clone());
                 }
             }
         }

@@ -20,6 +20,8 @@
 //! - `A\0<seq>` the audit log, JSON
 //! - `S\0<scope>\0<quarter>\0<metric>` a counter, big-endian i64; the
 //!   quarter is a big-endian u32 so a period is one range read
+//! - `H\0<id>` a question to volunteers, JSON; `N\0<id>` marks it open
+//! - `W\0<due>\0<seq>` a timer, JSON, ordered by due time like the outbox
 //!
 //! `<seq>` is a big-endian id from sled, so keys sort in time order.
 
@@ -33,8 +35,8 @@ use super::copy::Record;
 use super::{Change, Store, StoreError};
 use crate::core::stats::{CounterKey, Quarter};
 use crate::core::{
-    AuditEntry, Certificate, Completion, Learner, LearnerId, Link, Outgoing, Queued, QueuedId,
-    QuizAttempt, Staff, Timestamp,
+    AuditEntry, Certificate, Completion, HelpThread, Learner, LearnerId, Link, Outgoing, Queued,
+    QueuedId, QuizAttempt, Staff, Timer, TimerId, Timestamp,
 };
 
 const SCHEMA_KEY: &[u8] = b"schema";
@@ -245,13 +247,31 @@ impl Store for SledStore {
                 batch.insert(key(&[b"M", new.id.as_str().as_bytes(), id]), &[][..]);
             }
         }
-        if change.counters.is_empty() {
+        for thread in change.threads {
+            batch.insert(key(&[b"H", thread.id.as_bytes()]), encode(thread));
+            let open = key(&[b"N", thread.id.as_bytes()]);
+            if thread.is_open() {
+                batch.insert(open, &[][..]);
+            } else {
+                batch.remove(open);
+            }
+        }
+        for timer in change.timers {
+            let seq = self.db.generate_id().map_err(io)?;
+            batch.insert(timer_key(timer.due, seq), encode(timer));
+        }
+        if let Some(done) = change.timer_done {
+            batch.remove(timer_key(done.due, done.seq));
+        }
+        if change.counters.is_empty() && change.threads.is_empty() {
             self.records.apply_batch(batch).map_err(io)?;
         } else {
-            self.apply_with_counters(&batch, change.counters)?;
+            self.apply_with_counters(&batch, change.counters, change.threads)?;
         }
         let must_flush = !change.completions.is_empty()
             || !change.outbox.is_empty()
+            || !change.threads.is_empty()
+            || change.timer_done.is_some()
             || !change.staff.is_empty()
             || !change.certificates.is_empty()
             || change.claim.is_some();
@@ -389,6 +409,61 @@ impl Store for SledStore {
         self.flush()
     }
 
+    fn staff_list(&self) -> Result<Vec<(LearnerId, Staff)>, StoreError> {
+        let prefix = key(&[b"R", b""]);
+        self.records
+            .scan_prefix(&prefix)
+            .map(|entry| {
+                let (k, v) = entry.map_err(io)?;
+                let id = String::from_utf8_lossy(&k[prefix.len()..]).into_owned();
+                let id = LearnerId::new(id).ok_or_else(|| StoreError::Corrupt {
+                    key: String::from_utf8_lossy(&k).into_owned(),
+                    reason: "not a learner id".into(),
+                })?;
+                Ok((id, decode(&k, &v)?))
+            })
+            .collect()
+    }
+
+    fn help_thread(&self, id: &str) -> Result<Option<HelpThread>, StoreError> {
+        self.get_json(&key(&[b"H", id.as_bytes()]))
+    }
+
+    fn open_threads(&self) -> Result<Vec<HelpThread>, StoreError> {
+        let prefix = key(&[b"N", b""]);
+        let mut open = Vec::new();
+        for entry in self.records.scan_prefix(&prefix) {
+            let (k, _) = entry.map_err(io)?;
+            if let Some(thread) = self.get_json(&key(&[b"H", &k[prefix.len()..]]))? {
+                open.push(thread);
+            }
+        }
+        Ok(open)
+    }
+
+    fn timers_due(
+        &self,
+        now: Timestamp,
+        limit: usize,
+    ) -> Result<Vec<(TimerId, Timer)>, StoreError> {
+        let start = key(&[b"W", b""]);
+        let end = key(&[b"W", &due_bytes(now.saturating_add(1))]);
+        self.records
+            .range(start..end)
+            .take(limit)
+            .map(|entry| {
+                let (k, v) = entry.map_err(io)?;
+                let timer: Timer = decode(&k, &v)?;
+                let seq_bytes: [u8; 8] = k[k.len() - 8..].try_into().expect("8-byte suffix");
+                let id = TimerId {
+                    due: timer.due,
+                    seq: u64::from_be_bytes(seq_bytes),
+                };
+                Ok((id, timer))
+            })
+            .collect()
+    }
+
     fn flush(&self) -> Result<(), StoreError> {
         self.db.flush().map(|_| ()).map_err(io)
     }
@@ -398,7 +473,9 @@ impl Store for SledStore {
         out: &mut dyn FnMut(Record) -> Result<(), StoreError>,
     ) -> Result<(), StoreError> {
         let text = |k: &[u8], skip: usize| String::from_utf8_lossy(&k[skip..]).into_owned();
-        for prefix in [b'L', b'Q', b'E', b'R', b'I', b'T', b'A', b'O', b'S', b'K'] {
+        for prefix in [
+            b'L', b'Q', b'E', b'R', b'I', b'T', b'A', b'O', b'S', b'K', b'H', b'W',
+        ] {
             for entry in self.records.scan_prefix([prefix, 0]) {
                 let (k, v) = entry.map_err(io)?;
                 let record = match prefix {
@@ -424,6 +501,8 @@ impl Store for SledStore {
                         })?;
                         Record::Counter(key, counter_value(&v))
                     }
+                    b'H' => Record::Thread(decode(&k, &v)?),
+                    b'W' => Record::Timer(decode(&k, &v)?),
                     _ => Record::Channel(
                         text(&k, 2),
                         String::from_utf8(v.to_vec()).map_err(|e| StoreError::Corrupt {
@@ -479,6 +558,16 @@ impl Store for SledStore {
                 }
                 Record::Counter(..) => {}
                 Record::Channel(k, v) => batch.insert(key(&[b"K", k.as_bytes()]), v.as_bytes()),
+                Record::Thread(t) => {
+                    batch.insert(key(&[b"H", t.id.as_bytes()]), encode(t));
+                    if t.is_open() {
+                        batch.insert(key(&[b"N", t.id.as_bytes()]), &[][..]);
+                    }
+                }
+                Record::Timer(t) => {
+                    let seq = self.db.generate_id().map_err(io)?;
+                    batch.insert(timer_key(t.due, seq), encode(t));
+                }
             }
         }
         for (k, v) in counters {
@@ -520,6 +609,9 @@ fn is_plain(change: &Change<'_>) -> bool {
         && change.audit.is_empty()
         && change.counters.is_empty()
         && change.mentor_before.is_none()
+        && change.threads.is_empty()
+        && change.timers.is_empty()
+        && change.timer_done.is_none()
 }
 
 fn counter_key(k: &CounterKey) -> Vec<u8> {
@@ -543,20 +635,47 @@ impl SledStore {
         &self,
         batch: &sled::Batch,
         counters: &[(CounterKey, i64)],
+        threads: &[HelpThread],
     ) -> Result<(), StoreError> {
+        use sled::transaction::{ConflictableTransactionError, TransactionError};
         let keys: Vec<(Vec<u8>, i64)> =
             counters.iter().map(|(k, d)| (counter_key(k), *d)).collect();
+        let versions: Vec<(Vec<u8>, u32, &str)> = threads
+            .iter()
+            .map(|t| (key(&[b"H", t.id.as_bytes()]), t.version, t.id.as_str()))
+            .collect();
         self.records
             .transaction(|tx| {
+                // A thread written by someone else since it was read: refuse all.
+                for (k, version, id) in &versions {
+                    let stored = match tx.get(k)? {
+                        Some(v) => decode::<HelpThread>(k, &v)
+                            .map(|t| t.version)
+                            .map_err(ConflictableTransactionError::Abort)?,
+                        None => 0,
+                    };
+                    if stored + 1 != *version {
+                        return Err(ConflictableTransactionError::Abort(StoreError::Conflict {
+                            code: (*id).to_string(),
+                        }));
+                    }
+                }
                 for (k, delta) in &keys {
                     let now = tx.get(k)?.map_or(0, |v| counter_value(&v)) + delta;
                     tx.insert(k.as_slice(), &now.to_be_bytes()[..])?;
                 }
                 tx.apply_batch(batch)?;
-                Ok::<(), sled::transaction::ConflictableTransactionError<()>>(())
+                Ok(())
             })
-            .map_err(|e| StoreError::Io(format!("{e:?}")))
+            .map_err(|e| match e {
+                TransactionError::Abort(error) => error,
+                TransactionError::Storage(error) => io(error),
+            })
     }
+}
+
+fn timer_key(due: Timestamp, seq: u64) -> Vec<u8> {
+    key(&[b"W", &due_bytes(due), &seq.to_be_bytes()])
 }
 
 fn outbox_key(id: &QueuedId) -> Vec<u8> {

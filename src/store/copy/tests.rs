@@ -4,8 +4,8 @@
 use super::*;
 use crate::core::stats::{CounterKey, quarter_of};
 use crate::core::{
-    AuditAction, CertificateStamp, CompletedLesson, Lang, LessonProgress, LinkKind, Mentor,
-    Message, Recipient, Role, Session, Text,
+    AuditAction, CertificateStamp, CompletedLesson, HelpThread, Lang, LessonProgress, LinkKind,
+    Mentor, Message, Recipient, Role, Session, Text, ThreadState, Timer, TimerKind,
 };
 use crate::store::pg::{PgOptions, PgStore, TestCluster};
 use crate::store::{Change, MemoryStore, SledStore};
@@ -33,6 +33,11 @@ fn fill(store: &dyn Store, n: usize) {
         };
         learner.area = (i % 2 == 0).then(|| format!("xa-{}", i % 5));
         learner.started = Some(1_700_000_100 + i as i64);
+        if i % 5 == 0 {
+            // Conversation state without a column of its own.
+            learner.asked = vec![1_700_000_050, 1_700_000_060];
+            learner.last_question = Some(format!("Q-{i}"));
+        }
         if i % 7 == 0 {
             learner.mentor = Some(Mentor {
                 id: id("tg:vol"),
@@ -213,6 +218,49 @@ fn fill(store: &dyn Store, n: usize) {
             not_before: 100 - (k % 2) as i64,
         })
         .collect();
+    let thread = |n: usize, state: ThreadState| HelpThread {
+        id: format!("Q{n}"),
+        version: 1,
+        learner: id(&format!("tg:{n}")),
+        learner_channel: "telegram".into(),
+        learner_lang: Lang::new("vi"),
+        learner_name: format!("Bác {n}"),
+        area: Some("xa-1".into()),
+        lesson: Some("a-1".into()),
+        step: Some(1),
+        asked: 1_700_000_500,
+        level: 0,
+        routed_to: vec![id("tg:vol")],
+        passed: vec![],
+        state,
+        messages: vec![],
+        first_answer: None,
+    };
+    let threads = [
+        thread(1, ThreadState::Open),
+        thread(
+            2,
+            ThreadState::Closed {
+                at: 1_700_000_600,
+                by_learner: true,
+                helped: Some(true),
+            },
+        ),
+    ];
+    let timers = [
+        Timer {
+            due: 1_700_100_000,
+            learner: id("tg:3"),
+            kind: TimerKind::Reminder,
+        },
+        Timer {
+            due: 1_700_000_900,
+            learner: id("tg:1"),
+            kind: TimerKind::Escalate {
+                thread: "Q1".into(),
+            },
+        },
+    ];
     store
         .commit(&Change {
             staff: &[(id("tg:off"), Some(staff))],
@@ -220,6 +268,8 @@ fn fill(store: &dyn Store, n: usize) {
             audit: &audit,
             outbox: &outbox,
             counters: &[(zero.clone(), 1)],
+            threads: &threads,
+            timers: &timers,
             ..Change::of(&admin)
         })
         .unwrap();
@@ -278,6 +328,19 @@ fn same_answers(a: &dyn Store, b: &dyn Store, n: usize) {
         };
         assert_eq!(items(a), items(b));
     }
+    assert_eq!(a.staff_list().unwrap(), b.staff_list().unwrap());
+    for q in ["Q1", "Q2"] {
+        assert_eq!(a.help_thread(q).unwrap(), b.help_thread(q).unwrap());
+    }
+    assert_eq!(a.open_threads().unwrap(), b.open_threads().unwrap());
+    let timers = |s: &dyn Store| -> Vec<Timer> {
+        s.timers_due(i64::MAX / 2, 100)
+            .unwrap()
+            .into_iter()
+            .map(|(_, t)| t)
+            .collect()
+    };
+    assert_eq!(timers(a), timers(b));
     for key in ["telegram/last_update_id", "zalo/tokens"] {
         assert_eq!(a.channel_get(key).unwrap(), b.channel_get(key).unwrap());
     }

@@ -9,7 +9,8 @@ use postgres::{Client, Row};
 
 use super::rows::{self, Fail};
 use super::{
-    ADD_ATTEMPTS, ADD_AUDIT, ADD_COMPLETIONS, ADD_COUNTERS, ADD_OUTBOX, Db, SAVE_LINK, SAVE_STAFF,
+    ADD_ATTEMPTS, ADD_AUDIT, ADD_COMPLETIONS, ADD_COUNTERS, ADD_OUTBOX, ADD_TIMERS, Db, SAVE_LINK,
+    SAVE_STAFF,
 };
 use crate::core::stats::CounterKey;
 use crate::core::{Completion, Outgoing, QuizAttempt};
@@ -19,15 +20,15 @@ use crate::store::copy::{Record, counter_values};
 const EXPORT_LEARNERS: &str = "SELECT l.id, l.channel, l.display_name, l.lang, l.created, \
     l.last_active, l.started, l.area, l.area_asked, l.mentor, l.mentor_channel, l.mentor_lang, \
     l.via_group, l.push_group, l.pending_start, l.session, l.certificate_stamps, \
-    p.lesson, p.step, p.updated, p.completed_at, p.best_score, p.total \
+    p.lesson, p.step, p.updated, p.completed_at, p.best_score, p.total, l.state \
     FROM learners l LEFT JOIN progress p ON p.learner = l.id ORDER BY l.id, p.lesson";
 
 const IMPORT_LEARNERS: &str = "INSERT INTO learners (id, channel, display_name, lang, created, \
     last_active, started, area, area_asked, mentor, mentor_channel, mentor_lang, via_group, \
-    push_group, pending_start, session, certificate_stamps) \
+    push_group, pending_start, session, certificate_stamps, state) \
     SELECT * FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::timestamptz[], \
     $6::timestamptz[], $7::timestamptz[], $8::text[], $9::bool[], $10::text[], $11::text[], \
-    $12::text[], $13::text[], $14::text[], $15::text[], $16::jsonb[], $17::jsonb[])";
+    $12::text[], $13::text[], $14::text[], $15::text[], $16::jsonb[], $17::jsonb[], $18::jsonb[])";
 
 const IMPORT_PROGRESS: &str = "INSERT INTO progress (learner, lesson, step, updated, \
     completed_at, best_score, total) SELECT * FROM unnest($1::text[], $2::text[], $3::int4[], \
@@ -41,7 +42,14 @@ const IMPORT_CHANNEL: &str = "INSERT INTO channel_values (key, value) \
     SELECT * FROM unnest($1::text[], $2::text[])";
 
 pub(super) const CLEAR: &str = "TRUNCATE learners, progress, attempts, completions, staff, links, \
-    certificates, audit, outbox, counters, channel_values";
+    certificates, audit, outbox, counters, channel_values, help_threads, timers";
+
+/// A question as exported, whatever its version (the last parameter, the
+/// version it was read at, is not needed here).
+const IMPORT_THREAD: &str = "INSERT INTO help_threads (id, version, learner, area, lesson, \
+    asked, level, state, is_open, first_answer, thread) \
+    SELECT $1::text, $2::int4, $3::text, $4::text, $5::text, $6::timestamptz, $7::int4, \
+    $8::text, $9::bool, $10::timestamptz, $11::jsonb WHERE $12::int4 IS NOT NULL";
 
 /// Streams every table to `out`, in the order `Record` promises.
 pub(super) fn export(
@@ -131,6 +139,14 @@ fn export_in(
                 rows::col(row, 1)?,
             ))?)
         },
+    )?;
+    each(client, "SELECT thread FROM help_threads", &mut |row| {
+        Ok(out(Record::Thread(rows::thread(row)?))?)
+    })?;
+    each(
+        client,
+        "SELECT id, timer FROM timers ORDER BY due, id",
+        &mut |row| Ok(out(Record::Timer(rows::timer(row)?.1))?),
     )
 }
 
@@ -156,6 +172,7 @@ pub(super) fn import(db: &mut Db<'_, Client>, records: &[Record]) -> Result<(), 
     let mut attempts: Vec<QuizAttempt> = Vec::new();
     let mut completions: Vec<Completion> = Vec::new();
     let mut outbox: Vec<Outgoing> = Vec::new();
+    let mut timers = rows::TimerRows::default();
     let mut channel: (Vec<&str>, Vec<std::borrow::Cow<'_, str>>) = (Vec::new(), Vec::new());
     for record in records {
         match record {
@@ -168,7 +185,12 @@ pub(super) fn import(db: &mut Db<'_, Client>, records: &[Record]) -> Result<(), 
                 channel.0.push(k);
                 channel.1.push(rows::clean(v));
             }
-            Record::Staff(..) | Record::Link(_) | Record::Audit(_) | Record::Counter(..) => {}
+            Record::Timer(t) => timers.push(t)?,
+            Record::Staff(..)
+            | Record::Link(_)
+            | Record::Audit(_)
+            | Record::Counter(..)
+            | Record::Thread(_) => {}
         }
     }
     if !learners.is_empty() {
@@ -190,6 +212,9 @@ pub(super) fn import(db: &mut Db<'_, Client>, records: &[Record]) -> Result<(), 
     if !outbox.is_empty() {
         db.execute(ADD_OUTBOX, &outbox.params())?;
     }
+    if !timers.is_empty() {
+        db.execute(ADD_TIMERS, &timers.params())?;
+    }
     if !channel.0.is_empty() {
         db.execute(IMPORT_CHANNEL, &[&channel.0, &channel.1])?;
     }
@@ -207,6 +232,10 @@ pub(super) fn import(db: &mut Db<'_, Client>, records: &[Record]) -> Result<(), 
             Record::Audit(entry) => {
                 let row = rows::AuditRow::new(entry)?;
                 db.execute(ADD_AUDIT, &row.params())?;
+            }
+            Record::Thread(thread) => {
+                let row = rows::ThreadRow::new(thread)?;
+                db.execute(IMPORT_THREAD, &row.params())?;
             }
             _ => {}
         }

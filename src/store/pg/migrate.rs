@@ -8,7 +8,13 @@ use crate::store::StoreError;
 
 /// Every migration, in order; the version is the position from 1. A shipped
 /// file is never edited: a change is a new file.
-const MIGRATIONS: &[(&str, &str)] = &[("tables", include_str!("migrations/0001_tables.sql"))];
+const MIGRATIONS: &[(&str, &str)] = &[
+    ("tables", include_str!("migrations/0001_tables.sql")),
+    (
+        "questions and timers",
+        include_str!("migrations/0002_questions_and_timers.sql"),
+    ),
+];
 
 /// The schema version this build reads and writes.
 pub const SCHEMA_VERSION: u32 = MIGRATIONS.len() as u32;

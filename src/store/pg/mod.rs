@@ -37,8 +37,8 @@ pub use migrate::SCHEMA_VERSION;
 use super::{Change, Store, StoreError};
 use crate::core::stats::Quarter;
 use crate::core::{
-    AuditEntry, Certificate, Completion, Learner, LearnerId, Link, Queued, QueuedId, QuizAttempt,
-    Staff, Timestamp,
+    AuditEntry, Certificate, Completion, HelpThread, Learner, LearnerId, Link, Queued, QueuedId,
+    QuizAttempt, Staff, Timer, TimerId, Timestamp,
 };
 use rows::Fail;
 
@@ -477,13 +477,13 @@ impl std::fmt::Debug for PgStore {
 const LOAD: &str = "SELECT l.id, l.channel, l.display_name, l.lang, l.created, l.last_active, \
     l.started, l.area, l.area_asked, l.mentor, l.mentor_channel, l.mentor_lang, l.via_group, \
     l.push_group, l.pending_start, l.session, l.certificate_stamps, \
-    p.lesson, p.step, p.updated, p.completed_at, p.best_score, p.total \
+    p.lesson, p.step, p.updated, p.completed_at, p.best_score, p.total, l.state \
     FROM learners l LEFT JOIN progress p ON p.learner = l.id WHERE l.id = $1";
 
 const MENTEES: &str = "SELECT l.id, l.channel, l.display_name, l.lang, l.created, l.last_active, \
     l.started, l.area, l.area_asked, l.mentor, l.mentor_channel, l.mentor_lang, l.via_group, \
     l.push_group, l.pending_start, l.session, l.certificate_stamps, \
-    p.lesson, p.step, p.updated, p.completed_at, p.best_score, p.total \
+    p.lesson, p.step, p.updated, p.completed_at, p.best_score, p.total, l.state \
     FROM learners l LEFT JOIN progress p ON p.learner = l.id WHERE l.mentor = $1 ORDER BY l.id";
 
 /// The learner and the lessons whose progress changed, in one statement (so
@@ -491,8 +491,8 @@ const MENTEES: &str = "SELECT l.id, l.channel, l.display_name, l.lang, l.created
 const SAVE_LEARNER: &str = "WITH l AS (
     INSERT INTO learners (id, channel, display_name, lang, created, last_active, started, area,
         area_asked, mentor, mentor_channel, mentor_lang, via_group, push_group, pending_start,
-        session, certificate_stamps)
-    VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17)
+        session, certificate_stamps, state)
+    VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $24)
     ON CONFLICT (id) DO UPDATE SET channel = excluded.channel,
         display_name = excluded.display_name, lang = excluded.lang, created = excluded.created,
         last_active = excluded.last_active, started = excluded.started, area = excluded.area,
@@ -500,7 +500,7 @@ const SAVE_LEARNER: &str = "WITH l AS (
         mentor_channel = excluded.mentor_channel, mentor_lang = excluded.mentor_lang,
         via_group = excluded.via_group, push_group = excluded.push_group,
         pending_start = excluded.pending_start, session = excluded.session,
-        certificate_stamps = excluded.certificate_stamps
+        certificate_stamps = excluded.certificate_stamps, state = excluded.state
     RETURNING id
 )
 INSERT INTO progress (learner, lesson, step, updated, completed_at, best_score, total)
@@ -541,6 +541,22 @@ const SAVE_CERTIFICATE: &str = "INSERT INTO certificates (code, learner, name, t
 
 const ADD_AUDIT: &str =
     "INSERT INTO audit (at, actor, action, summary, detail) VALUES ($1, $2, $3, $4, $5)";
+
+/// A new question: refused (no row) if one with its id exists.
+const NEW_THREAD: &str = "INSERT INTO help_threads (id, version, learner, area, lesson, asked, \
+    level, state, is_open, first_answer, thread) \
+    SELECT $1::text, $2::int4, $3::text, $4::text, $5::text, $6::timestamptz, $7::int4, \
+    $8::text, $9::bool, $10::timestamptz, $11::jsonb WHERE $12::int4 = 0 \
+    ON CONFLICT (id) DO NOTHING";
+
+/// A changed question: only over the version it was read at (no row
+/// otherwise), so two volunteers cannot both take it.
+const SAVE_THREAD: &str = "UPDATE help_threads SET version = $2, learner = $3, area = $4, \
+    lesson = $5, asked = $6, level = $7, state = $8, is_open = $9, first_answer = $10, \
+    thread = $11 WHERE id = $1 AND version = $12";
+
+const ADD_TIMERS: &str = "INSERT INTO timers (due, learner, kind, timer) \
+    SELECT * FROM unnest($1::timestamptz[], $2::text[], $3::text[], $4::jsonb[])";
 
 /// Counter changes in one statement, on the shard of the learner whose
 /// event it is; the rows come sorted, so two events lock shared counters in
@@ -600,8 +616,20 @@ impl Store for PgStore {
             ),
             None => None,
         };
+        let threads: Vec<rows::ThreadRow<'_>> = change
+            .threads
+            .iter()
+            .map(rows::ThreadRow::new)
+            .collect::<Result<_, _>>()?;
+        let mut timers = rows::TimerRows::default();
+        for timer in change.timers {
+            timers.push(timer)?;
+        }
+        let timer_done = change.timer_done.map(|t| t.seq as i64);
         let must_flush = !change.completions.is_empty()
             || !change.outbox.is_empty()
+            || !change.threads.is_empty()
+            || change.timer_done.is_some()
             || !change.staff.is_empty()
             || !change.certificates.is_empty()
             || change.claim.is_some();
@@ -613,7 +641,25 @@ impl Store for PgStore {
                     code: code.to_string(),
                 }));
             }
+            for (row, thread) in threads.iter().zip(change.threads) {
+                let sql = if row.is_new() {
+                    NEW_THREAD
+                } else {
+                    SAVE_THREAD
+                };
+                if db.execute(sql, &row.params())? == 0 {
+                    return Err(Fail::Store(StoreError::Conflict {
+                        code: thread.id.clone(),
+                    }));
+                }
+            }
             db.execute(SAVE_LEARNER, &learner.params())?;
+            if !timers.is_empty() {
+                db.execute(ADD_TIMERS, &timers.params())?;
+            }
+            if let Some(done) = timer_done {
+                db.execute("DELETE FROM timers WHERE id = $1", &[&done])?;
+            }
             if !attempts.is_empty() {
                 db.execute(ADD_ATTEMPTS, &attempts.params())?;
             }
@@ -802,6 +848,51 @@ impl Store for PgStore {
         })
     }
 
+    fn staff_list(&self) -> Result<Vec<(LearnerId, Staff)>, StoreError> {
+        self.read(|db| {
+            let rows = db.query(
+                "SELECT learner, role, area, since, granted_by, mentor_code, group_codes \
+                 FROM staff ORDER BY learner",
+                &[],
+            )?;
+            rows.iter().map(rows::staff).collect()
+        })
+    }
+
+    fn help_thread(&self, id: &str) -> Result<Option<HelpThread>, StoreError> {
+        self.read(|db| {
+            let rows = db.query("SELECT thread FROM help_threads WHERE id = $1", &[&id])?;
+            rows.first().map(rows::thread).transpose()
+        })
+    }
+
+    fn open_threads(&self) -> Result<Vec<HelpThread>, StoreError> {
+        self.read(|db| {
+            let rows = db.query("SELECT thread FROM help_threads WHERE is_open", &[])?;
+            rows.iter().map(rows::thread).collect()
+        })
+    }
+
+    fn timers_due(
+        &self,
+        now: Timestamp,
+        limit: usize,
+    ) -> Result<Vec<(TimerId, Timer)>, StoreError> {
+        // Like the outbox: one instance runs the timers, so each is handled once.
+        if !self.lease("timers", OUTBOX_LEASE)? {
+            return Ok(Vec::new());
+        }
+        let limit = i64::try_from(limit).unwrap_or(i64::MAX);
+        let now = rows::ts_clamped(now);
+        self.read(|db| {
+            let rows = db.query(
+                "SELECT id, timer FROM timers WHERE due <= $1 ORDER BY due, id LIMIT $2",
+                &[&now, &limit],
+            )?;
+            rows.iter().map(rows::timer).collect()
+        })
+    }
+
     fn outbox_remove(&self, id: &QueuedId) -> Result<(), StoreError> {
         let seq = id.seq as i64;
         self.write(true, |db| {
@@ -919,6 +1010,9 @@ fn is_plain(change: &Change<'_>) -> bool {
         && change.certificates.is_empty()
         && change.audit.is_empty()
         && change.counters.is_empty()
+        && change.threads.is_empty()
+        && change.timers.is_empty()
+        && change.timer_done.is_none()
 }
 
 #[cfg(test)]

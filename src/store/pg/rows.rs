@@ -13,8 +13,9 @@ use time::OffsetDateTime;
 use crate::core::stats::CounterKey;
 use crate::core::{
     AuditAction, AuditEntry, Certificate, CertificateStamp, CertifiedLesson, CompletedLesson,
-    Completion, Lang, Learner, LearnerId, LessonProgress, Link, LinkKind, Mentor, Message,
-    Outgoing, Queued, QueuedId, QuizAttempt, Recipient, Role, Session, Staff, Timestamp,
+    Completion, HelpThread, Lang, Learner, LearnerId, LessonProgress, Link, LinkKind, Message,
+    Outgoing, Queued, QueuedId, QuizAttempt, Recipient, Role, Session, Staff, ThreadState, Timer,
+    TimerId, Timestamp,
 };
 use crate::store::StoreError;
 
@@ -149,6 +150,7 @@ pub(super) struct LearnerRow<'a> {
     started: Option<OffsetDateTime>,
     session: Json<&'a Session>,
     stamps: Json<&'a BTreeMap<String, CertificateStamp>>,
+    state: Json<serde_json::Value>,
     lessons: Vec<&'a str>,
     steps: Vec<i32>,
     updated: Vec<OffsetDateTime>,
@@ -176,6 +178,7 @@ impl<'a> LearnerRow<'a> {
             started: learner.started.map(ts).transpose()?,
             session: Json(&learner.session),
             stamps: Json(&learner.certificates),
+            state: Json(learner_state(learner)),
             lessons: Vec::with_capacity(progress.len()),
             steps: Vec::with_capacity(progress.len()),
             updated: Vec::with_capacity(progress.len()),
@@ -197,7 +200,7 @@ impl<'a> LearnerRow<'a> {
         Ok(row)
     }
 
-    pub fn params(&self) -> [Param<'_>; 23] {
+    pub fn params(&self) -> [Param<'_>; 24] {
         let l = self.learner;
         [
             &self.id,
@@ -223,6 +226,7 @@ impl<'a> LearnerRow<'a> {
             &self.completed,
             &self.scores,
             &self.totals,
+            &self.state,
         ]
     }
 }
@@ -273,33 +277,76 @@ pub(super) fn fold_learner(
     Ok(finished)
 }
 
+/// The learner's fields kept in their own columns; every other field goes
+/// to the `state` column, so a field added to `Learner` later is kept
+/// without a migration.
+const LEARNER_COLUMNS: &[&str] = &[
+    "id",
+    "channel",
+    "display_name",
+    "lang",
+    "created",
+    "last_active",
+    "session",
+    "pending_start",
+    "progress",
+    "started",
+    "area",
+    "area_asked",
+    "mentor",
+    "via_group",
+    "certificates",
+    "push_group",
+];
+
+/// The fields of `learner` that have no column of their own.
+pub(super) fn learner_state(learner: &Learner) -> serde_json::Value {
+    let mut value = json(learner);
+    if let serde_json::Value::Object(map) = &mut value {
+        for column in LEARNER_COLUMNS {
+            map.remove(*column);
+        }
+    }
+    value
+}
+
 fn learner(row: &Row, id: LearnerId) -> Result<Learner, Fail> {
-    let mentor = match col::<Option<String>>(row, 9)? {
-        Some(mentor) => Some(Mentor {
-            id: LearnerId::new(mentor).ok_or_else(|| Fail::Store(corrupt(row, "bad mentor id")))?,
-            channel: col::<Option<String>>(row, 10)?.unwrap_or_default(),
-            lang: Lang::new(col::<Option<String>>(row, 11)?.unwrap_or_default()),
-        }),
-        None => None,
+    use serde_json::Value;
+    let mut map = match json_col::<Value>(row, 23)? {
+        Value::Object(map) => map,
+        _ => serde_json::Map::new(),
     };
-    Ok(Learner {
-        id,
-        channel: col(row, 1)?,
-        display_name: col(row, 2)?,
-        lang: col::<Option<String>>(row, 3)?.map(Lang::new),
-        created: time_col(row, 4)?,
-        last_active: time_col(row, 5)?,
-        started: opt_time_col(row, 6)?,
-        area: col(row, 7)?,
-        area_asked: col(row, 8)?,
-        mentor,
-        via_group: col(row, 12)?,
-        push_group: col(row, 13)?,
-        pending_start: col(row, 14)?,
-        session: json_col(row, 15)?,
-        certificates: json_col(row, 16)?,
-        progress: BTreeMap::new(),
-    })
+    let text = |i: usize| -> Result<Value, Fail> {
+        Ok(col::<Option<String>>(row, i)?.map_or(Value::Null, Value::String))
+    };
+    let time = |i: usize| -> Result<Value, Fail> {
+        Ok(opt_time_col(row, i)?.map_or(Value::Null, Value::from))
+    };
+    map.insert("id".into(), Value::String(id.as_str().to_string()));
+    map.insert("channel".into(), text(1)?);
+    map.insert("display_name".into(), text(2)?);
+    map.insert("lang".into(), text(3)?);
+    map.insert("created".into(), time(4)?);
+    map.insert("last_active".into(), time(5)?);
+    map.insert("started".into(), time(6)?);
+    map.insert("area".into(), text(7)?);
+    map.insert("area_asked".into(), Value::Bool(col(row, 8)?));
+    let mentor = match col::<Option<String>>(row, 9)? {
+        Some(mentor) => serde_json::json!({
+            "id": mentor,
+            "channel": col::<Option<String>>(row, 10)?.unwrap_or_default(),
+            "lang": col::<Option<String>>(row, 11)?.unwrap_or_default(),
+        }),
+        None => Value::Null,
+    };
+    map.insert("mentor".into(), mentor);
+    map.insert("via_group".into(), text(12)?);
+    map.insert("push_group".into(), text(13)?);
+    map.insert("pending_start".into(), text(14)?);
+    map.insert("session".into(), json_col(row, 15)?);
+    map.insert("certificates".into(), json_col(row, 16)?);
+    serde_json::from_value(Value::Object(map))
+        .map_err(|e| Fail::Store(corrupt(row, format!("learner: {e}"))))
 }
 
 pub(super) struct AttemptRows<'a> {
@@ -824,6 +871,7 @@ pub(super) struct LearnerColumns<'a> {
     pending: Vec<Option<&'a str>>,
     sessions: Vec<Json<&'a Session>>,
     stamps: Vec<Json<&'a BTreeMap<String, CertificateStamp>>>,
+    states: Vec<Json<serde_json::Value>>,
     p_learners: Vec<&'a str>,
     p_lessons: Vec<&'a str>,
     p_steps: Vec<i32>,
@@ -854,6 +902,7 @@ impl<'a> LearnerColumns<'a> {
         self.pending.push(l.pending_start.as_deref());
         self.sessions.push(Json(&l.session));
         self.stamps.push(Json(&l.certificates));
+        self.states.push(Json(learner_state(l)));
         for (lesson, p) in &l.progress {
             self.p_learners.push(l.id.as_str());
             self.p_lessons.push(lesson);
@@ -873,7 +922,7 @@ impl<'a> LearnerColumns<'a> {
         self.ids.is_empty()
     }
 
-    pub fn learner_params(&self) -> [Param<'_>; 17] {
+    pub fn learner_params(&self) -> [Param<'_>; 18] {
         [
             &self.ids,
             &self.channels,
@@ -892,6 +941,7 @@ impl<'a> LearnerColumns<'a> {
             &self.pending,
             &self.sessions,
             &self.stamps,
+            &self.states,
         ]
     }
 
@@ -944,4 +994,114 @@ impl<'a> CertificateColumns<'a> {
             &self.lessons,
         ]
     }
+}
+
+/// A question thread's columns, for `SAVE_THREAD`/`NEW_THREAD`.
+pub(super) struct ThreadRow<'a> {
+    thread: &'a HelpThread,
+    version: i32,
+    previous: i32,
+    learner: &'a str,
+    asked: OffsetDateTime,
+    level: i32,
+    state: &'static str,
+    is_open: bool,
+    first_answer: Option<OffsetDateTime>,
+    json: Json<serde_json::Value>,
+}
+
+impl<'a> ThreadRow<'a> {
+    pub fn new(thread: &'a HelpThread) -> Result<Self, StoreError> {
+        let version = i32::try_from(thread.version)
+            .map_err(|_| StoreError::Io(format!("thread version {} too large", thread.version)))?;
+        Ok(ThreadRow {
+            thread,
+            version,
+            previous: version - 1,
+            learner: thread.learner.as_str(),
+            asked: ts(thread.asked)?,
+            level: int(thread.level, "a level")?,
+            state: match thread.state {
+                ThreadState::Open => "open",
+                ThreadState::Taken { .. } => "taken",
+                ThreadState::Closed { .. } => "closed",
+            },
+            is_open: thread.is_open(),
+            first_answer: thread.first_answer.map(ts).transpose()?,
+            json: Json(json(thread)),
+        })
+    }
+
+    pub fn is_new(&self) -> bool {
+        self.version == 1
+    }
+
+    pub fn params(&self) -> [Param<'_>; 12] {
+        let t = self.thread;
+        [
+            &t.id,
+            &self.version,
+            &self.learner,
+            &t.area,
+            &t.lesson,
+            &self.asked,
+            &self.level,
+            &self.state,
+            &self.is_open,
+            &self.first_answer,
+            &self.json,
+            &self.previous,
+        ]
+    }
+}
+
+pub(super) fn thread(row: &Row) -> Result<HelpThread, Fail> {
+    json_col(row, 0)
+}
+
+/// Timers as column arrays.
+#[derive(Default)]
+pub(super) struct TimerRows<'a> {
+    due: Vec<OffsetDateTime>,
+    learners: Vec<&'a str>,
+    kinds: Vec<String>,
+    timers: Vec<Json<serde_json::Value>>,
+}
+
+impl<'a> TimerRows<'a> {
+    pub fn push(&mut self, timer: &'a Timer) -> Result<(), StoreError> {
+        let value = json(timer);
+        self.due.push(ts(timer.due)?);
+        self.learners.push(timer.learner.as_str());
+        self.kinds.push(
+            value
+                .get("kind")
+                .and_then(|k| k.get("kind").or(Some(k)))
+                .and_then(|k| k.as_str())
+                .unwrap_or("unknown")
+                .to_string(),
+        );
+        self.timers.push(Json(value));
+        Ok(())
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.due.is_empty()
+    }
+
+    pub fn params(&self) -> [Param<'_>; 4] {
+        [&self.due, &self.learners, &self.kinds, &self.timers]
+    }
+}
+
+pub(super) fn timer(row: &Row) -> Result<(TimerId, Timer), Fail> {
+    let seq: i64 = col(row, 0)?;
+    let timer: Timer = json_col(row, 1)?;
+    Ok((
+        TimerId {
+            due: timer.due,
+            seq: seq as u64,
+        },
+        timer,
+    ))
 }
