@@ -12,6 +12,12 @@
 //!
 //! `HOCVUSO_BENCH_LEARNERS` scales the set-up (default 1,000,000; each
 //! learner has 10 completions). Run: `cargo bench --bench stats`.
+//!
+//! `HOCVUSO_BENCH_STORE=postgres` runs it on PostgreSQL (a throwaway cluster
+//! on this machine, default server settings): the same records are written
+//! in bulk (`Store::import`, as `store copy` writes), the counters summed in
+//! memory first; `HOCVUSO_BENCH_COPY=1` then also times `store copy` of the
+//! whole store to a new sled folder.
 
 use std::fmt::Write as _;
 use std::path::Path;
@@ -29,6 +35,8 @@ use hocvuso::engine::Event;
 use hocvuso::i18n::Localizer;
 use hocvuso::indicator::{AgeBand, Indicators, PopGroup};
 use hocvuso::lesson::load_tree;
+use hocvuso::store::copy::Record;
+use hocvuso::store::pg::{PgStore, TestCluster};
 use hocvuso::store::{Change, SledStore, Store};
 
 const COMPLETIONS_PER_LEARNER: usize = 10;
@@ -51,9 +59,20 @@ fn main() {
     let localizer = Arc::new(Localizer::load(&repo.join("locales")).unwrap());
     let areas = Arc::new(generated_areas());
     let data = tempfile::tempdir().unwrap();
-    let mut store = SledStore::open(data.path()).unwrap();
-    store.set_durable(false);
-    let store: Arc<dyn Store> = Arc::new(store);
+    let on_postgres = std::env::var("HOCVUSO_BENCH_STORE").is_ok_and(|s| s == "postgres");
+    // Kept alive to the end: dropping it stops the server.
+    let cluster = on_postgres.then(|| TestCluster::start(&[]).expect("a PostgreSQL server"));
+    let store: Arc<dyn Store> = match &cluster {
+        Some(cluster) => Arc::new(PgStore::open(&cluster.database().unwrap()).unwrap()),
+        None => {
+            let mut store = SledStore::open(data.path()).unwrap();
+            store.set_durable(false);
+            Arc::new(store)
+        }
+    };
+    let mut pending: Vec<Record> = Vec::new();
+    let mut all_counters: std::collections::BTreeMap<hocvuso::core::stats::CounterKey, i64> =
+        Default::default();
 
     let started = Instant::now();
     let lessons: Vec<(String, String)> = tree
@@ -156,15 +175,28 @@ fn main() {
         }
         issued += certificates.len();
         let counters = counter_deltas(&Default::default(), &contributions(&learner, &areas));
-        store
-            .commit(&Change {
-                completions: &completions,
-                counters: &counters,
-                certificates: &certificates,
-                ..Change::of(&learner)
-            })
-            .unwrap();
         events += completions.len();
+        if on_postgres {
+            for (key, delta) in counters {
+                *all_counters.entry(key).or_default() += delta;
+            }
+            pending.extend(completions.into_iter().map(Record::Completion));
+            pending.extend(certificates.into_iter().map(Record::Certificate));
+            pending.push(Record::Learner(learner));
+            if pending.len() >= 20_000 {
+                store.import(&pending).unwrap();
+                pending.clear();
+            }
+        } else {
+            store
+                .commit(&Change {
+                    completions: &completions,
+                    counters: &counters,
+                    certificates: &certificates,
+                    ..Change::of(&learner)
+                })
+                .unwrap();
+        }
         if n % 100_000 == 99_999 {
             eprintln!(
                 "  … {} learners, {events} events, {:.0?}",
@@ -173,6 +205,13 @@ fn main() {
             );
         }
     }
+    pending.extend(
+        std::mem::take(&mut all_counters)
+            .into_iter()
+            .map(|(k, v)| Record::Counter(k, v)),
+    );
+    store.import(&pending).unwrap();
+    drop(pending);
     store.flush().unwrap();
     eprintln!(
         "store filled: {learners} learners, {events} completion events, {issued} certificates in {:.0?}",
@@ -185,7 +224,7 @@ fn main() {
         .with_areas(areas)
         .with_indicators(Arc::new(indicators))
         .with_admins(vec![admin.clone()]);
-    let app = App::with_core(core, localizer.clone(), store);
+    let app = App::with_core(core, localizer.clone(), store.clone());
     let event = |input: Input| Event {
         learner: admin.clone(),
         channel: "telegram",
@@ -302,6 +341,21 @@ fn main() {
         verify.last().unwrap(),
         verify.len()
     );
+
+    if std::env::var("HOCVUSO_BENCH_COPY").is_ok_and(|v| v == "1") {
+        let target = tempfile::tempdir().unwrap();
+        let mut sled = SledStore::open(target.path()).unwrap();
+        sled.set_durable(false);
+        let t = Instant::now();
+        let summary =
+            hocvuso::store::copy::copy(store.as_ref(), &sled, false, &mut |_| {}).unwrap();
+        println!(
+            "store copy of {learners} learners to sled: {:.1?} ({} records, checked)",
+            t.elapsed(),
+            summary.records()
+        );
+    }
+    drop(cluster);
 }
 
 fn generated_areas() -> AreaTree {

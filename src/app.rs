@@ -11,12 +11,14 @@ use crate::i18n::{LocaleError, Localizer};
 use crate::indicator::{IndicatorError, Indicators};
 use crate::lesson::{LessonTree, LoadError, load_tree};
 use crate::present::Presenter;
-use crate::store::{SledStore, StoreError};
+use crate::store::StoreError;
 
 #[derive(Debug, Clone)]
 pub struct Paths {
     pub lessons: PathBuf,
     pub locales: PathBuf,
+    /// The store: a sled folder (`sled:PATH` or a plain path) or a
+    /// PostgreSQL URL (`postgres://…`).
     pub data: PathBuf,
     /// The area tree file (`areas.toml`).
     pub areas: PathBuf,
@@ -69,7 +71,7 @@ impl App {
             }
             None => Indicators::default(),
         };
-        let store = Arc::new(SledStore::open(&paths.data)?);
+        let store = crate::store::open(&paths.data)?;
         let core = Core::new(lessons, localizer.languages())
             .with_areas(areas)
             .with_indicators(Arc::new(indicators))

@@ -63,15 +63,20 @@ impl Engine {
     /// Handles an event; the actions are safe to send once this returns.
     pub fn handle(&self, event: &Event) -> Result<Handled, StoreError> {
         let _guard = self.lock_for(&event.learner);
-        match self.handle_locked(event) {
-            // Someone used the same single-use code a moment earlier: run the
-            // event again, and the core now sees the code as used.
-            Err(StoreError::Conflict { code }) => {
-                tracing::info!(code, "single-use code taken concurrently, handling again");
-                self.handle_locked(event)
-            }
-            other => other,
-        }
+        let mut result = None;
+        // Other processes on the same store wait for this learner too.
+        self.store.exclusive(&event.learner, &mut || {
+            result = Some(match self.handle_locked(event) {
+                // Someone used the same single-use code a moment earlier: run
+                // the event again, and the core now sees the code as used.
+                Err(StoreError::Conflict { code }) => {
+                    tracing::info!(code, "single-use code taken concurrently, handling again");
+                    self.handle_locked(event)
+                }
+                other => other,
+            });
+        })?;
+        result.expect("exclusive runs the work once it returns Ok")
     }
 
     fn handle_locked(&self, event: &Event) -> Result<Handled, StoreError> {

@@ -87,6 +87,9 @@ enum Command {
         /// Where the store lives.
         #[arg(long, default_value = "data", env = "HOCVUSO_DATA")]
         data: PathBuf,
+        /// The store: `sled:PATH`, a path, or a PostgreSQL URL (`postgres://…`); wins over --data.
+        #[arg(long, env = "HOCVUSO_STORE")]
+        store: Option<String>,
         /// Start in this language instead of asking (vi, en…).
         #[arg(long)]
         lang: Option<String>,
@@ -99,6 +102,9 @@ enum Command {
         /// Where the store lives [default: data].
         #[arg(long, env = "HOCVUSO_DATA")]
         data: Option<PathBuf>,
+        /// The store: `sled:PATH`, a path, or a PostgreSQL URL (`postgres://…`); wins over --data.
+        #[arg(long, env = "HOCVUSO_STORE")]
+        store: Option<String>,
         /// The Bot API server [default: https://api.telegram.org].
         #[arg(long, env = "TELEGRAM_API_URL")]
         api_url: Option<String>,
@@ -113,6 +119,28 @@ enum Command {
     Lessons {
         #[command(subcommand)]
         command: LessonsCommand,
+    },
+    /// Work with the store.
+    Store {
+        #[command(subcommand)]
+        command: StoreCommand,
+    },
+}
+
+#[derive(Subcommand)]
+enum StoreCommand {
+    /// Copy everything from one store to another and check the copy
+    /// (`--from sled:data --to postgres://…`, or back).
+    Copy {
+        /// The store to read: `sled:PATH`, a path, or `postgres://…`.
+        #[arg(long)]
+        from: PathBuf,
+        /// The store to write: it must be empty, unless --force.
+        #[arg(long)]
+        to: PathBuf,
+        /// Erase whatever the target holds first.
+        #[arg(long)]
+        force: bool,
     },
 }
 
@@ -149,11 +177,19 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         Command::Lessons {
             command: LessonsCommand::Check { dir },
         } => Ok(check_lessons(&dir.unwrap_or(cli.lessons))),
-        Command::Chat { user, data, lang } => {
+        Command::Store {
+            command: StoreCommand::Copy { from, to, force },
+        } => store_copy(&from, &to, force),
+        Command::Chat {
+            user,
+            data,
+            store,
+            lang,
+        } => {
             let paths = Paths {
                 lessons: cli.lessons,
                 locales: cli.locales,
-                data,
+                data: store.map(PathBuf::from).unwrap_or(data),
                 areas: cli.areas.unwrap_or_else(|| PathBuf::from(DEFAULT_AREAS)),
                 indicators,
             };
@@ -178,6 +214,7 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         Command::Serve {
             config,
             data,
+            store,
             api_url,
             webhook,
             listen,
@@ -192,7 +229,7 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             cli.areas,
             staffing,
             config,
-            data,
+            store.map(PathBuf::from).or(data),
             api_url,
             webhook,
             listen,
@@ -271,7 +308,10 @@ fn serve(
         );
     }
     let paths = Paths {
-        data: data.or(file.data).unwrap_or_else(|| PathBuf::from("data")),
+        data: data
+            .or(file.store.map(PathBuf::from))
+            .or(file.data)
+            .unwrap_or_else(|| PathBuf::from("data")),
         ..paths
     };
     let app = std::sync::Arc::new(App::start(&paths, &staffing).map_err(explain_start)?);
@@ -377,6 +417,42 @@ async fn wait_for_signal() {
     }
     #[cfg(not(unix))]
     let _ = ctrl_c.await;
+}
+
+/// `hocvuso store copy`: copies, checks, and says what was copied.
+fn store_copy(
+    from: &std::path::Path,
+    to: &std::path::Path,
+    force: bool,
+) -> anyhow::Result<ExitCode> {
+    use hocvuso::store::{self, copy};
+    let is_url = |p: &std::path::Path| {
+        p.to_str()
+            .is_some_and(|s| s.starts_with("postgres://") || s.starts_with("postgresql://"))
+    };
+    let sled_path = |p: &std::path::Path| -> PathBuf {
+        match p.to_str().and_then(|s| s.strip_prefix("sled:")) {
+            Some(rest) => PathBuf::from(rest),
+            None => p.to_path_buf(),
+        }
+    };
+    // Opening a sled folder that is not there would make an empty store:
+    // for the source that is a typo, not "nothing to copy".
+    if !is_url(from) && !sled_path(from).exists() {
+        anyhow::bail!("there is no store at {}", sled_path(from).display());
+    }
+    let source = store::open(from).with_context(|| format!("opening {}", from.display()))?;
+    let target = store::open(to).with_context(|| format!("opening {}", to.display()))?;
+    let started = std::time::Instant::now();
+    let mut shown = 0;
+    let summary = copy::copy(source.as_ref(), target.as_ref(), force, &mut |n| {
+        if n >= shown + 100_000 {
+            shown = n;
+            eprintln!("  … {n} records written, {:.0?}", started.elapsed());
+        }
+    })?;
+    println!("copied and checked in {:.1?}: {summary}", started.elapsed());
+    Ok(ExitCode::SUCCESS)
 }
 
 /// Lesson problems are listed one per line, like a compiler's.

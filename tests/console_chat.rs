@@ -7,7 +7,7 @@ use std::process::Stdio;
 use hocvuso::core::LearnerId;
 use hocvuso::store::{SledStore, Store};
 
-use crate::support::hocvuso;
+use crate::support::{first_lesson_script, hocvuso};
 
 /// Runs `hocvuso chat` on the fixture tree with `input` typed line by line.
 fn chat(data: &Path, input: &str) -> String {
@@ -52,15 +52,7 @@ fn chat_refused(data: &Path, flags: &[&str]) -> String {
 #[test]
 fn a_whole_lesson_then_a_restart_that_resumes() {
     let data = tempfile::tempdir().unwrap();
-    // Language, topic, lesson, next step, quiz, the right answer (where this
-    // learner's shuffle put it), next question, the right answer, then open
-    // the next lesson and stop there.
-    let button = |question: usize, right: usize| {
-        let order = hocvuso::core::option_order("console:lan", "basics-phone", question, 2);
-        order.iter().position(|&o| o == right).unwrap() + 1
-    };
-    let script = format!("1\n1\n1\n1\n2\n{}\n1\n{}\n1\n", button(0, 1), button(1, 0));
-    let first = chat(data.path(), &script);
+    let first = chat(data.path(), &first_lesson_script());
     for expected in [
         "Bác hãy bấm chọn ngôn ngữ",
         "Mở khóa màn hình · Bước 1/2",

@@ -61,3 +61,15 @@ pub fn lessons_check(tree: &str) -> (bool, String) {
         String::from_utf8(output.stdout).unwrap(),
     )
 }
+
+/// Typed into `hocvuso chat --user lan` on `tests/fixtures/good`: language,
+/// topic, lesson, next step, quiz, the right answer (where this learner's
+/// shuffle put it), next question, the right answer, then open the next
+/// lesson and stop there.
+pub fn first_lesson_script() -> String {
+    let button = |question: usize, right: usize| {
+        let order = hocvuso::core::option_order("console:lan", "basics-phone", question, 2);
+        order.iter().position(|&o| o == right).unwrap() + 1
+    };
+    format!("1\n1\n1\n1\n2\n{}\n1\n{}\n1\n", button(0, 1), button(1, 0))
+}

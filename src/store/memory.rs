@@ -4,6 +4,7 @@
 use std::collections::{BTreeMap, BTreeSet};
 use std::sync::Mutex;
 
+use super::copy::Record;
 use super::{Change, Store, StoreError};
 use crate::core::stats::{CounterKey, Quarter};
 use crate::core::{
@@ -287,6 +288,121 @@ impl Store for MemoryStore {
     }
 
     fn flush(&self) -> Result<(), StoreError> {
+        Ok(())
+    }
+
+    fn export(
+        &self,
+        out: &mut dyn FnMut(Record) -> Result<(), StoreError>,
+    ) -> Result<(), StoreError> {
+        // A snapshot first, so `out` may call back into the store.
+        let records: Vec<Record> = {
+            let ids: Vec<LearnerId> = self.lock().learners.keys().cloned().collect();
+            let mut records = Vec::new();
+            for id in ids {
+                records.extend(self.load(&id)?.map(Record::Learner));
+            }
+            let inner = self.lock();
+            records.extend(inner.attempts.iter().cloned().map(Record::Attempt));
+            records.extend(inner.completions.iter().cloned().map(Record::Completion));
+            records.extend(
+                inner
+                    .staff
+                    .iter()
+                    .map(|(who, s)| Record::Staff(who.clone(), s.clone())),
+            );
+            records.extend(inner.links.values().cloned().map(Record::Link));
+            records.extend(
+                inner
+                    .certificates
+                    .values()
+                    .cloned()
+                    .map(Record::Certificate),
+            );
+            records.extend(inner.audit.iter().cloned().map(Record::Audit));
+            records.extend(inner.outbox.values().cloned().map(Record::Outbox));
+            records.extend(
+                inner
+                    .counters
+                    .iter()
+                    .map(|(k, v)| Record::Counter(k.clone(), *v)),
+            );
+            records.extend(
+                inner
+                    .channel
+                    .iter()
+                    .map(|(k, v)| Record::Channel(k.clone(), v.clone())),
+            );
+            records.extend(inner.threads.values().cloned().map(Record::Thread));
+            records.extend(inner.timers.values().cloned().map(Record::Timer));
+            records
+        };
+        records.into_iter().try_for_each(out)
+    }
+
+    fn import(&self, records: &[Record]) -> Result<(), StoreError> {
+        let mut inner = self.lock();
+        for record in records {
+            match record {
+                Record::Learner(learner) => {
+                    let id = learner.id.clone();
+                    for (lesson, p) in &learner.progress {
+                        inner
+                            .progress
+                            .insert((id.clone(), lesson.clone()), p.clone());
+                    }
+                    if let Some(mentor) = &learner.mentor {
+                        inner.mentees.insert((mentor.id.clone(), id.clone()));
+                    }
+                    let mut bare = learner.clone();
+                    bare.progress.clear();
+                    inner.learners.insert(id, bare);
+                }
+                Record::Attempt(a) => inner.attempts.push(a.clone()),
+                Record::Completion(c) => inner.completions.push(c.clone()),
+                Record::Staff(who, s) => {
+                    inner.staff.insert(who.clone(), s.clone());
+                }
+                Record::Link(l) => {
+                    inner.links.insert(l.code.clone(), l.clone());
+                }
+                Record::Certificate(c) => {
+                    inner.certificates.insert(c.code.clone(), c.clone());
+                }
+                Record::Audit(a) => inner.audit.push(a.clone()),
+                Record::Outbox(item) => {
+                    inner.next_seq += 1;
+                    let id = QueuedId {
+                        channel: item.channel.clone(),
+                        due: item.not_before,
+                        seq: inner.next_seq,
+                    };
+                    inner.outbox.insert(id, item.clone());
+                }
+                Record::Counter(k, v) => {
+                    *inner.counters.entry(k.clone()).or_default() += v;
+                }
+                Record::Channel(k, v) => {
+                    inner.channel.insert(k.clone(), v.clone());
+                }
+                Record::Thread(t) => {
+                    inner.threads.insert(t.id.clone(), t.clone());
+                }
+                Record::Timer(t) => {
+                    inner.next_seq += 1;
+                    let id = TimerId {
+                        due: t.due,
+                        seq: inner.next_seq,
+                    };
+                    inner.timers.insert(id, t.clone());
+                }
+            }
+        }
+        Ok(())
+    }
+
+    fn clear(&self) -> Result<(), StoreError> {
+        *self.lock() = Inner::default();
         Ok(())
     }
 }

@@ -4,13 +4,17 @@
 //! crosses it, so a server database can implement it later. One conformance
 //! suite runs against every implementation.
 
+pub mod copy;
 mod memory;
+pub mod pg;
 mod sled_store;
 
 use std::collections::BTreeMap;
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
 
 pub use memory::MemoryStore;
+pub use pg::PgStore;
 pub use sled_store::SledStore;
 
 use crate::core::stats::{CounterKey, Quarter};
@@ -18,6 +22,20 @@ use crate::core::{
     AuditEntry, Certificate, Completion, Directory, HelpThread, Learner, LearnerId, LessonProgress,
     Link, Outgoing, Queued, QueuedId, QuizAttempt, Staff, Timer, TimerId, Timestamp, Unavailable,
 };
+
+/// Opens the store a setting names: a PostgreSQL URL (`postgres://…` or
+/// `postgresql://…`), `sled:PATH`, or a plain path (sled, the default).
+pub fn open(spec: &Path) -> Result<Arc<dyn Store>, StoreError> {
+    match spec.to_str() {
+        Some(url) if url.starts_with("postgres://") || url.starts_with("postgresql://") => {
+            Ok(Arc::new(PgStore::open(url)?))
+        }
+        Some(text) if text.starts_with("sled:") => Ok(Arc::new(SledStore::open(Path::new(
+            &text["sled:".len()..],
+        ))?)),
+        _ => Ok(Arc::new(SledStore::open(spec)?)),
+    }
+}
 
 /// Everything one handled event changes, written together.
 #[derive(Debug, Clone, Copy)]
@@ -147,6 +165,38 @@ pub trait Store: Send + Sync {
 
     /// Makes every earlier write durable.
     fn flush(&self) -> Result<(), StoreError>;
+
+    // Copying between stores (`copy`).
+
+    /// Every record the store holds (in the order `copy::Record` says);
+    /// stops at the first error `out` returns.
+    fn export(
+        &self,
+        out: &mut dyn FnMut(copy::Record) -> Result<(), StoreError>,
+    ) -> Result<(), StoreError>;
+
+    /// Writes exported records into this store, emptied first; durable after
+    /// `flush`.
+    fn import(&self, records: &[copy::Record]) -> Result<(), StoreError>;
+
+    /// Removes every record (before a forced copy replaces them).
+    fn clear(&self) -> Result<(), StoreError>;
+
+    // Several processes on one store (PostgreSQL). A store that only one
+    // process can open needs neither: the defaults do nothing.
+
+    /// Runs `work` while no other process sharing the store runs work for
+    /// the same learner: their events are handled one at a time.
+    fn exclusive(&self, _learner: &LearnerId, work: &mut dyn FnMut()) -> Result<(), StoreError> {
+        work();
+        Ok(())
+    }
+
+    /// Takes or renews the job `name` for this process for `ttl`; `false`
+    /// while another live process holds it.
+    fn lease(&self, _name: &str, _ttl: std::time::Duration) -> Result<bool, StoreError> {
+        Ok(true)
+    }
 }
 
 #[derive(Debug, thiserror::Error)]

@@ -31,6 +31,7 @@ use std::path::Path;
 use serde::Serialize;
 use serde::de::DeserializeOwned;
 
+use super::copy::Record;
 use super::{Change, Store, StoreError};
 use crate::core::stats::{CounterKey, Quarter};
 use crate::core::{
@@ -466,6 +467,134 @@ impl Store for SledStore {
     fn flush(&self) -> Result<(), StoreError> {
         self.db.flush().map(|_| ()).map_err(io)
     }
+
+    fn export(
+        &self,
+        out: &mut dyn FnMut(Record) -> Result<(), StoreError>,
+    ) -> Result<(), StoreError> {
+        let text = |k: &[u8], skip: usize| String::from_utf8_lossy(&k[skip..]).into_owned();
+        for prefix in [
+            b'L', b'Q', b'E', b'R', b'I', b'T', b'A', b'O', b'S', b'K', b'H', b'W',
+        ] {
+            for entry in self.records.scan_prefix([prefix, 0]) {
+                let (k, v) = entry.map_err(io)?;
+                let record = match prefix {
+                    b'L' => Record::Learner(decode(&k, &v)?),
+                    b'Q' => Record::Attempt(decode(&k, &v)?),
+                    b'E' => Record::Completion(decode(&k, &v)?),
+                    b'R' => {
+                        let who =
+                            LearnerId::new(text(&k, 2)).ok_or_else(|| StoreError::Corrupt {
+                                key: text(&k, 0),
+                                reason: "bad learner id".into(),
+                            })?;
+                        Record::Staff(who, decode(&k, &v)?)
+                    }
+                    b'I' => Record::Link(decode(&k, &v)?),
+                    b'T' => Record::Certificate(decode(&k, &v)?),
+                    b'A' => Record::Audit(decode(&k, &v)?),
+                    b'O' => Record::Outbox(decode(&k, &v)?),
+                    b'S' => {
+                        let key = parse_counter_key(&k).ok_or_else(|| StoreError::Corrupt {
+                            key: text(&k, 0).replace('\0', "/"),
+                            reason: "not a counter key".into(),
+                        })?;
+                        Record::Counter(key, counter_value(&v))
+                    }
+                    b'H' => Record::Thread(decode(&k, &v)?),
+                    b'W' => Record::Timer(decode(&k, &v)?),
+                    _ => Record::Channel(
+                        text(&k, 2),
+                        String::from_utf8(v.to_vec()).map_err(|e| StoreError::Corrupt {
+                            key: text(&k, 2),
+                            reason: e.to_string(),
+                        })?,
+                    ),
+                };
+                out(record)?;
+            }
+        }
+        Ok(())
+    }
+
+    fn import(&self, records: &[Record]) -> Result<(), StoreError> {
+        let mut batch = sled::Batch::default();
+        let counters = super::copy::counter_values(records);
+        for record in records {
+            match record {
+                Record::Learner(learner) => {
+                    let id = learner.id.as_str().as_bytes();
+                    batch.insert(key(&[b"L", id]), encode(learner));
+                    if let Some(mentor) = &learner.mentor {
+                        batch.insert(key(&[b"M", mentor.id.as_str().as_bytes(), id]), &[][..]);
+                    }
+                }
+                Record::Attempt(a) => batch.insert(
+                    key(&[b"Q", a.learner.as_str().as_bytes(), &self.next_seq()?]),
+                    encode(a),
+                ),
+                Record::Completion(c) => {
+                    let seq = self.next_seq()?;
+                    let value = encode(c);
+                    batch.insert(
+                        key(&[b"C", c.learner.as_str().as_bytes(), &seq]),
+                        value.clone(),
+                    );
+                    batch.insert(key(&[b"E", &seq]), value);
+                }
+                Record::Staff(who, s) => {
+                    batch.insert(key(&[b"R", who.as_str().as_bytes()]), encode(s))
+                }
+                Record::Link(l) => batch.insert(key(&[b"I", l.code.as_bytes()]), encode(l)),
+                Record::Certificate(c) => batch.insert(key(&[b"T", c.code.as_bytes()]), encode(c)),
+                Record::Audit(a) => batch.insert(key(&[b"A", &self.next_seq()?]), encode(a)),
+                Record::Outbox(item) => {
+                    let qid = QueuedId {
+                        channel: item.channel.clone(),
+                        due: item.not_before,
+                        seq: self.db.generate_id().map_err(io)?,
+                    };
+                    batch.insert(outbox_key(&qid), encode(item));
+                }
+                Record::Counter(..) => {}
+                Record::Channel(k, v) => batch.insert(key(&[b"K", k.as_bytes()]), v.as_bytes()),
+                Record::Thread(t) => {
+                    batch.insert(key(&[b"H", t.id.as_bytes()]), encode(t));
+                    if t.is_open() {
+                        batch.insert(key(&[b"N", t.id.as_bytes()]), &[][..]);
+                    }
+                }
+                Record::Timer(t) => {
+                    let seq = self.db.generate_id().map_err(io)?;
+                    batch.insert(timer_key(t.due, seq), encode(t));
+                }
+            }
+        }
+        for (k, v) in counters {
+            batch.insert(counter_key(k), &v.to_be_bytes()[..]);
+        }
+        self.records.apply_batch(batch).map_err(io)
+    }
+
+    fn clear(&self) -> Result<(), StoreError> {
+        self.records.clear().map_err(io)?;
+        self.flush()
+    }
+}
+
+/// `S\0<scope>\0<quarter: 4 bytes>\0<metric>` back into its parts.
+fn parse_counter_key(k: &[u8]) -> Option<CounterKey> {
+    let rest = k.strip_prefix(b"S\0")?;
+    let end = rest.iter().position(|b| *b == 0)?;
+    let scope = std::str::from_utf8(&rest[..end]).ok()?.to_string();
+    let after = rest.get(end + 1..)?;
+    let quarter = u32::from_be_bytes(after.get(..4)?.try_into().ok()?);
+    let metric = std::str::from_utf8(after.get(5..)?).ok()?.to_string();
+    Some(CounterKey {
+        scope,
+        quarter,
+        metric,
+    })
 }
 
 /// Whether a change only rewrites the learner.

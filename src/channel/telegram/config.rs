@@ -149,6 +149,8 @@ impl OutboxFile {
 #[serde(deny_unknown_fields)]
 pub struct ConfigFile {
     pub data: Option<PathBuf>,
+    /// The store (`sled:PATH`, a path, or `postgres://…`); wins over `data`.
+    pub store: Option<String>,
     /// The area tree file (`areas.toml`).
     pub areas: Option<PathBuf>,
     /// Admins by user id (`tg:123`, `zalo:456`), beside `--admins`.

@@ -19,13 +19,60 @@ use super::{Telegram, TelegramError, pause};
 /// Updates asked for per `getUpdates`.
 const BATCH: u32 = 100;
 
+/// Polling is one instance's job (Telegram answers one `getUpdates` at a
+/// time): instances sharing a store (PostgreSQL) take it through a lease,
+/// renewed after every batch; a second instance stands by and takes over
+/// when the first stops or has been silent this long.
+const POLL_LEASE: &str = "telegram/polling";
+const POLL_LEASE_TTL: Duration = Duration::from_secs(90);
+
 impl Telegram {
+    async fn hold_polling_lease(&self) -> Result<bool, TelegramError> {
+        let store = Arc::clone(self.app.engine.store());
+        match tokio::task::spawn_blocking(move || store.lease(POLL_LEASE, POLL_LEASE_TTL)).await {
+            Ok(held) => Ok(held?),
+            Err(e) => Err(TelegramError::Store(crate::store::StoreError::Io(
+                e.to_string(),
+            ))),
+        }
+    }
+
+    /// Waits until this instance may poll; `false` if asked to stop first.
+    async fn stand_by(&self, shutdown: &mut watch::Receiver<bool>) -> Result<bool, TelegramError> {
+        let mut said = false;
+        while !self.hold_polling_lease().await? {
+            if !said {
+                tracing::warn!(
+                    "another hocvuso instance is polling this bot on the same store: standing by \
+                     until it stops (run several instances with --webhook instead)"
+                );
+                eprintln!(
+                    "another hocvuso instance is polling this bot on the same store; \
+                     standing by until it stops (several instances need --webhook)"
+                );
+                said = true;
+            }
+            pause(shutdown, Duration::from_secs(5)).await;
+            if *shutdown.borrow() {
+                return Ok(false);
+            }
+        }
+        if said {
+            tracing::warn!("the other instance stopped polling: polling now");
+            eprintln!("the other instance stopped polling: polling now");
+        }
+        Ok(true)
+    }
+
     /// Polls until `shutdown` turns true, then finishes the batch in hand,
     /// persists the last update id and flushes the store.
     pub async fn run_polling(
         self: Arc<Self>,
         mut shutdown: watch::Receiver<bool>,
     ) -> Result<(), TelegramError> {
+        if !self.stand_by(&mut shutdown).await? {
+            return Ok(());
+        }
         // getUpdates is refused while a webhook is set.
         self.call("deleteWebhook", &json!({"drop_pending_updates": false}))
             .await?;
@@ -63,6 +110,11 @@ impl Telegram {
             };
             self.handle_batch(raw).await;
             self.dedupe.persist()?;
+            if !self.hold_polling_lease().await? {
+                return Err(TelegramError::Store(crate::store::StoreError::Io(
+                    "another hocvuso instance took over polling this bot".into(),
+                )));
+            }
         }
         outbox.finish().await;
         self.finish()?;
