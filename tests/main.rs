@@ -8,6 +8,7 @@ mod learner_support;
 mod lesson_validation;
 mod report;
 mod roles_and_figures;
+mod search_eval;
 mod shipped_lessons;
 mod support;
 mod telegram;

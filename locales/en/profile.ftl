@@ -1,5 +1,5 @@
 ## The learner's profile: age band and group, only to count learners
-profile-ask-intro = Thank you for finishing your first lesson! May the bot ask two short questions, so officials know whom the movement reaches? Tap "Skip" if you would rather not answer.
+profile-ask-intro = Thank you! May the bot ask two more short questions, so officials know whom the movement reaches? Tap "Skip" if you would rather not answer.
 profile-ask-again = Choose your age again:
 profile-ask-age = How old are you?
 profile-age = { $age ->

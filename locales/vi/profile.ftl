@@ -1,5 +1,5 @@
 ## Hồ sơ người học: độ tuổi và nhóm, chỉ để đếm số người học
-profile-ask-intro = Cảm ơn bác đã học xong bài đầu tiên! Bác cho bot hỏi hai câu ngắn để cán bộ biết phong trào đã đến được với những ai. Không muốn trả lời thì bấm "Bỏ qua".
+profile-ask-intro = Cảm ơn bác! Bác cho bot hỏi thêm hai câu ngắn để cán bộ biết phong trào đã đến được với những ai. Không muốn trả lời thì bấm "Bỏ qua".
 profile-ask-again = Bác chọn lại độ tuổi:
 profile-ask-age = Bác bao nhiêu tuổi ạ?
 profile-age = { $age ->
