@@ -792,3 +792,64 @@ fn figures_equal_a_recount_from_the_raw_completion_events() {
         .sum();
     assert_eq!(num(&totals, "lessons") as u64, lessons_done);
 }
+
+fn callbacks(h: &Handled) -> Vec<Callback> {
+    messages(h)
+        .iter()
+        .flat_map(|m| m.callbacks())
+        .cloned()
+        .collect()
+}
+
+#[test]
+fn group_answers_carry_no_learner_buttons_and_the_push_notice_is_hourly() {
+    let mut bot = Bot::new();
+    bot.join("tg:9");
+    let h = bot.in_group("tg:9", Input::Text("/push".into()));
+    assert_eq!(keys(&h), ["not-allowed"]);
+    assert_eq!(
+        callbacks(&h),
+        [],
+        "a Menu button would answer into the group"
+    );
+
+    bot.join("tg:5");
+    bot.grant("tg:5", "volunteer", "hoa-sen-tdp-1");
+    let h = bot.in_group("tg:5", Input::Text("/push".into()));
+    assert_eq!(keys(&h), ["push-check-private"]);
+    for _ in 0..11 {
+        let h = bot.in_group("tg:5", Input::Text("/push".into()));
+        assert!(h.actions.is_empty(), "quiet in the group: {:?}", keys(&h));
+    }
+    let pickers = bot.store.outbox_due("telegram", bot.now, 50).unwrap();
+    assert_eq!(pickers.len(), 12, "each /push still sends the picker");
+    bot.now += 3600;
+    let h = bot.in_group("tg:5", Input::Text("/push".into()));
+    assert_eq!(keys(&h), ["push-check-private"], "an hour later, once more");
+}
+
+#[test]
+fn after_the_area_question_the_next_lesson_is_offered() {
+    let mut bot = Bot::new();
+    bot.join("tg:22");
+    bot.finish("tg:22", "safety-otp");
+    let next = bot
+        .app
+        .engine
+        .core()
+        .lessons()
+        .next_in_topic("safety-otp")
+        .unwrap()
+        .id
+        .clone();
+    let h = bot.press("tg:22", Callback::AreaSet("hoa-sen-tdp-2".into()));
+    assert_eq!(keys(&h), ["area-set"]);
+    assert_eq!(callbacks(&h)[0], Callback::Lesson(next.clone()));
+    assert!(callbacks(&h).contains(&Callback::Menu));
+
+    bot.join("tg:23");
+    bot.finish("tg:23", "safety-otp");
+    let h = bot.press("tg:23", Callback::AreaSkip);
+    assert_eq!(keys(&h), ["area-skipped"]);
+    assert_eq!(callbacks(&h)[0], Callback::Lesson(next));
+}

@@ -4,7 +4,7 @@
 
 use std::sync::Arc;
 
-use super::action::{Action, Button, Message, Text};
+use super::action::{Action, Button, Message, Target, Text};
 use super::callback::Callback;
 use super::directory::Nobody;
 use super::help::HelpThread;
@@ -211,7 +211,9 @@ impl Core {
         };
         let mut turn = Turn::new(self, actor, ctx, place);
         if turn.group_input(input) {
-            return turn.reply;
+            let mut reply = turn.reply;
+            strip_learner_buttons(&mut reply);
+            return reply;
         }
         self.handle_in_group(input)
     }
@@ -254,6 +256,22 @@ impl Core {
             Some(DeepLink::Topic(id)) => self.lessons.topic(&id).is_some(),
             _ => false,
         }
+    }
+}
+
+/// Everyone in a group sees what is posted there, and a press of a
+/// learner's button (the menu, a lesson) would answer into the group: only
+/// the staff picker's buttons (checked again on every press) and links that
+/// open the private chat stay.
+fn strip_learner_buttons(reply: &mut Reply) {
+    for Action::Send(message) in &mut reply.actions {
+        for row in &mut message.keyboard {
+            row.retain(|b| match &b.target {
+                Target::Callback(c) => c.is_push(),
+                Target::OpenPrivate(_) => true,
+            });
+        }
+        message.keyboard.retain(|row| !row.is_empty());
     }
 }
 

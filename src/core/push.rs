@@ -20,6 +20,9 @@ use super::turn::Turn;
 /// tomorrow evening (Vietnam time), the times people read their phones.
 pub const SLOTS: usize = 4;
 
+/// Seconds between two "look in your private chat" notices in one group.
+const NOTICE_EVERY: i64 = 3600;
+
 impl Turn<'_> {
     /// `/push` in a group: remember it, answer briefly there, and send the
     /// picker to the volunteer's private chat.
@@ -30,8 +33,16 @@ impl Turn<'_> {
         let Place::Group { chat } = self.place.clone() else {
             return;
         };
+        // Every group post counts against the group's rate limit and
+        // everyone's attention: the notice at most once an hour.
+        let now = self.now;
+        let notices = &mut self.learner.push_notices;
+        notices.retain(|_, at| now - *at < NOTICE_EVERY);
+        if !notices.contains_key(&chat) {
+            notices.insert(chat.clone(), now);
+            self.send(Message::default().para(Text::new("push-check-private")));
+        }
         self.learner.push_group = Some(chat);
-        self.send(Message::default().para(Text::new("push-check-private")));
         let picker = self.topics_picker();
         self.reply.outbox.push(Outgoing {
             channel: self.learner.channel.clone(),

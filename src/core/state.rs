@@ -115,6 +115,10 @@ pub struct Learner {
     /// came from, where the cards they pick privately are posted.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub push_group: Option<String>,
+    /// For staff: when the "look in your private chat" notice was last
+    /// posted in each group (by chat id), so repeated `/push` stays quiet.
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub push_notices: BTreeMap<String, Timestamp>,
     /// Waiting for a question to a volunteer, and where the learner was
     /// when they asked.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -225,6 +229,7 @@ impl Learner {
             via_group: None,
             certificates: BTreeMap::new(),
             push_group: None,
+            push_notices: BTreeMap::new(),
             help_draft: None,
             open_help: None,
             helping: None,
@@ -259,6 +264,16 @@ impl Learner {
         self.progress
             .iter()
             .filter(|(_, p)| p.completed.is_none())
+            .filter_map(|(id, p)| Some((lessons.lesson(id)?, p.updated)))
+            .max_by_key(|(_, updated)| *updated)
+            .map(|(lesson, _)| lesson)
+    }
+
+    /// The lesson finished (or finished again) last, if still in the tree.
+    pub fn last_completed<'t>(&self, lessons: &'t LessonTree) -> Option<&'t Lesson> {
+        self.progress
+            .iter()
+            .filter(|(_, p)| p.completed.is_some())
             .filter_map(|(id, p)| Some((lessons.lesson(id)?, p.updated)))
             .max_by_key(|(_, updated)| *updated)
             .map(|(lesson, _)| lesson)
