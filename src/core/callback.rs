@@ -44,10 +44,16 @@ pub enum Callback {
     AreaSet(String),
     AreaSkip,
     Stats(String, Period, StatsView),
-    /// Group posting, for staff: pick a topic, a lesson, then when.
-    PushTopic(String),
-    PushLesson(String),
-    PushAt(String, usize),
+    /// Group posting, for staff: pick a topic, a lesson, then when. The
+    /// first field is the group's code, so each picker posts to the group
+    /// it was opened for.
+    PushTopic(String, String),
+    PushLesson(String, String),
+    PushAt(String, String, usize),
+    /// A group's area (by group code): browse the areas under this one.
+    GroupArea(String, String),
+    /// Make this the group's area.
+    GroupAreaSet(String, String),
     /// Ask a volunteer: the bot then waits for the question.
     HelpAsk,
     /// "I am stuck here", from a lesson step.
@@ -80,7 +86,11 @@ impl Callback {
     pub fn is_push(&self) -> bool {
         matches!(
             self,
-            Callback::PushTopic(_) | Callback::PushLesson(_) | Callback::PushAt(..)
+            Callback::PushTopic(..)
+                | Callback::PushLesson(..)
+                | Callback::PushAt(..)
+                | Callback::GroupArea(..)
+                | Callback::GroupAreaSet(..)
         )
     }
 
@@ -188,16 +198,24 @@ impl Callback {
                 Callback::Stats(id(0)?, period, view)
             }
             "pt" => {
-                arity(1)?;
-                Callback::PushTopic(id(0)?)
+                arity(2)?;
+                Callback::PushTopic(code(0)?, id(1)?)
             }
             "pl" => {
-                arity(1)?;
-                Callback::PushLesson(id(0)?)
+                arity(2)?;
+                Callback::PushLesson(code(0)?, id(1)?)
             }
             "ps" => {
+                arity(3)?;
+                Callback::PushAt(code(0)?, id(1)?, num(2)?)
+            }
+            "ga" => {
                 arity(2)?;
-                Callback::PushAt(id(0)?, num(1)?)
+                Callback::GroupArea(code(0)?, id(1)?)
+            }
+            "gs" => {
+                arity(2)?;
+                Callback::GroupAreaSet(code(0)?, id(1)?)
             }
             "ha" => arity(0).map(|_| Callback::HelpAsk)?,
             "hs" => {
@@ -264,9 +282,11 @@ impl fmt::Display for Callback {
             Callback::AreaSet(a) => write!(f, "as:{a}"),
             Callback::AreaSkip => write!(f, "ax"),
             Callback::Stats(a, p, v) => write!(f, "st:{a}:{}:{}", p.code(), v.code()),
-            Callback::PushTopic(t) => write!(f, "pt:{t}"),
-            Callback::PushLesson(l) => write!(f, "pl:{l}"),
-            Callback::PushAt(l, n) => write!(f, "ps:{l}:{n}"),
+            Callback::PushTopic(g, t) => write!(f, "pt:{g}:{t}"),
+            Callback::PushLesson(g, l) => write!(f, "pl:{g}:{l}"),
+            Callback::PushAt(g, l, n) => write!(f, "ps:{g}:{l}:{n}"),
+            Callback::GroupArea(g, a) => write!(f, "ga:{g}:{a}"),
+            Callback::GroupAreaSet(g, a) => write!(f, "gs:{g}:{a}"),
             Callback::HelpAsk => write!(f, "ha"),
             Callback::HelpStuck(l, s) => write!(f, "hs:{l}:{s}"),
             Callback::HelpSendTyped => write!(f, "hq"),
@@ -310,9 +330,11 @@ mod tests {
             Callback::AreaSkip,
             Callback::Stats(long_id.clone(), Period::AllTime, StatsView::Export),
             Callback::Stats("x".into(), Period::LastQuarter, StatsView::Chart),
-            Callback::PushTopic(long_id.clone()),
-            Callback::PushLesson(long_id.clone()),
-            Callback::PushAt(long_id.clone(), 3),
+            Callback::PushTopic("DAA7-KJM8".into(), long_id.clone()),
+            Callback::PushLesson("DAA7-KJM8".into(), long_id.clone()),
+            Callback::PushAt("DAA7-KJM8".into(), long_id.clone(), 3),
+            Callback::GroupArea("DAA7-KJM8".into(), long_id.clone()),
+            Callback::GroupAreaSet("DAA7-KJM8".into(), long_id.clone()),
             Callback::HelpAsk,
             Callback::HelpStuck(long_id, 11),
             Callback::HelpSendTyped,
@@ -356,6 +378,9 @@ mod tests {
             "1:st:a:q:z",
             "1:ce:BASIC",
             "1:ps:x:100",
+            "1:ps:x:1",
+            "1:pt:safety",
+            "1:ps:daa7:x:1",
         ] {
             assert_eq!(Callback::parse(bad), Err(BadCallback), "{bad:?}");
         }

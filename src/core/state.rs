@@ -96,6 +96,10 @@ pub struct Learner {
     /// When the learner opened their first lesson (counted as "started").
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub started: Option<Timestamp>,
+    /// When the learner first opened a lesson of each topic, by topic id
+    /// (counted as "started the topic").
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub topic_starts: BTreeMap<String, Timestamp>,
     /// The area the learner says they live in; `None` until they pick one.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub area: Option<String>,
@@ -108,6 +112,10 @@ pub struct Learner {
     /// The group card the learner first came in through, by group code.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub via_group: Option<String>,
+    /// The area of that group, followed while the learner has none of
+    /// their own: they count for it.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub group_area: Option<String>,
     /// Certificates earned, by topic id (`BASIC` for the overall one).
     #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
     pub certificates: BTreeMap<String, CertificateStamp>,
@@ -227,6 +235,8 @@ impl Learner {
             area_asked: false,
             mentor: None,
             via_group: None,
+            topic_starts: BTreeMap::new(),
+            group_area: None,
             certificates: BTreeMap::new(),
             push_group: None,
             push_notices: BTreeMap::new(),
