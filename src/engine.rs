@@ -95,11 +95,15 @@ impl Engine {
             directory: &directory,
             random: &fresh_random,
         };
-        if let Place::Group { chat } = &event.place {
+        if let Place::Group { chat, chat_title } = &event.place {
             let before = learner.clone();
-            let reply = self
-                .core
-                .handle_group(&mut learner, &event.input, chat, &ctx);
+            let reply = self.core.handle_group(
+                &mut learner,
+                &event.input,
+                chat,
+                chat_title.as_deref(),
+                &ctx,
+            );
             // Most group talk changes nothing and writes nothing.
             if has_records(&reply) || learner != before {
                 self.commit(&learner, None, &reply, None)?;

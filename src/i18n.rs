@@ -11,6 +11,7 @@ use fluent_bundle::concurrent::FluentBundle;
 use fluent_bundle::{FluentArgs, FluentResource, FluentValue};
 use unic_langid::LanguageIdentifier;
 
+use crate::core::stats::vietnam_time;
 use crate::core::{Arg, Lang, Phrase, Text};
 use crate::lesson::BASE_LANG;
 
@@ -125,7 +126,11 @@ impl Localizer {
             match value {
                 Arg::Str(s) => args.set(name.as_ref(), FluentValue::from(s.as_str())),
                 Arg::Num(n) => args.set(name.as_ref(), FluentValue::from(*n)),
-                Arg::Date(ts) => args.set(name.as_ref(), FluentValue::from(format_date(*ts))),
+                Arg::Date(ts) => args.set(name.as_ref(), FluentValue::from(self.date(lang, *ts))),
+                Arg::Time(ts) => args.set(name.as_ref(), FluentValue::from(self.time(lang, *ts))),
+                Arg::Percent(share) => {
+                    args.set(name.as_ref(), FluentValue::from(self.percent(lang, *share)))
+                }
             }
         }
         let found = [self.locale(lang), self.locales.first()]
@@ -154,9 +159,41 @@ impl Localizer {
     }
 }
 
-/// A date as people in Vietnam write it, in Vietnam's time zone (UTC+7, no DST).
-pub fn format_date(ts: i64) -> String {
-    crate::core::stats::format_date(ts)
+impl Localizer {
+    /// A calendar date in Vietnam's time zone (UTC+7, no DST), written as
+    /// `lang` writes dates (its `format-date` message).
+    pub fn date(&self, lang: &Lang, ts: i64) -> String {
+        let local = vietnam_time(ts);
+        let text = Text::new("format-date")
+            .arg("day", format!("{:02}", local.day()))
+            .arg("month", format!("{:02}", u8::from(local.month())))
+            .arg("year", local.year().to_string());
+        self.text(lang, &text)
+    }
+
+    /// A time of day with its date, in Vietnam's time zone (`format-time`).
+    pub fn time(&self, lang: &Lang, ts: i64) -> String {
+        let local = vietnam_time(ts);
+        let text = Text::new("format-time")
+            .arg("hour", format!("{:02}", local.hour()))
+            .arg("minute", format!("{:02}", local.minute()))
+            .arg("day", format!("{:02}", local.day()))
+            .arg("month", format!("{:02}", u8::from(local.month())))
+            .arg("year", local.year().to_string());
+        self.text(lang, &text)
+    }
+
+    /// A share (0–1) as a percentage with one decimal (`format-percent`
+    /// places the decimal separator).
+    pub fn percent(&self, lang: &Lang, share: f64) -> String {
+        let tenths = (share * 1000.0).round();
+        let tenths = if tenths.is_finite() { tenths as i64 } else { 0 };
+        let sign = if tenths < 0 { "-" } else { "" };
+        let text = Text::new("format-percent")
+            .arg("whole", format!("{sign}{}", tenths.abs() / 10))
+            .arg("tenth", (tenths.abs() % 10).to_string());
+        self.text(lang, &text)
+    }
 }
 
 fn load_locale(folder: &Path, problems: &mut Vec<String>) -> Option<Locale> {
@@ -250,9 +287,28 @@ mod tests {
     }
 
     #[test]
-    fn dates_are_day_month_year_in_vietnam_time() {
+    fn dates_times_and_percents_are_written_per_language() {
+        let loc = shipped();
+        let (vi, en) = (Lang::new("vi"), Lang::new("en"));
         // 2025-03-31T17:30:00Z is already 1 April in Vietnam.
-        assert_eq!(format_date(1_743_442_200), "01/04/2025");
+        assert_eq!(loc.date(&vi, 1_743_442_200), "01/04/2025");
+        assert_eq!(loc.date(&en, 1_743_442_200), "2025-04-01");
+        // 2026-11-23 22:30 in Vietnam.
+        assert_eq!(loc.time(&vi, 1_795_447_800), "22:30 23/11");
+        assert_eq!(loc.time(&en, 1_795_447_800), "22:30 on 2026-11-23");
+        assert_eq!(loc.percent(&vi, 0.247), "24,7%");
+        assert_eq!(loc.percent(&en, 0.247), "24.7%");
+        assert_eq!(loc.percent(&vi, 1.0), "100,0%");
+        let text = Text::new("stats-target")
+            .arg("basic", 5usize)
+            .arg("adults", 20usize)
+            .arg("share", Arg::Percent(0.25))
+            .arg("target", Arg::Percent(0.7));
+        let shown = loc.text(&vi, &text);
+        assert!(
+            shown.contains("25,0%") && shown.contains("70,0%"),
+            "{shown}"
+        );
     }
 
     #[test]

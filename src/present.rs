@@ -9,7 +9,7 @@ use std::path::PathBuf;
 use std::sync::Arc;
 
 use crate::core::{Attachment, CertificateSpec, ChartSpec, Lang, Text};
-use crate::i18n::{Localizer, format_date};
+use crate::i18n::Localizer;
 use crate::render::{
     CertificateKind, CertificateLine, CertificateView, ChartBar, ChartView, RenderError, Renderer,
 };
@@ -120,9 +120,9 @@ impl Presenter {
             .map(|(title, at, score, total)| CertificateLine {
                 title: title.clone(),
                 detail: if *total > 0 {
-                    format!("{} · {score}/{total}", format_date(*at))
+                    format!("{} · {score}/{total}", self.localizer.date(lang, *at))
                 } else {
-                    format_date(*at)
+                    self.localizer.date(lang, *at)
                 },
             })
             .collect();
@@ -151,7 +151,7 @@ impl Presenter {
     }
 
     pub fn chart_view(&self, lang: &Lang, spec: &ChartSpec) -> ChartView {
-        let percent = |share: f64| crate::core::stats::format_percent(lang.as_str(), share);
+        let percent = |share: f64| self.localizer.percent(lang, share);
         let bars = spec
             .bars
             .iter()
@@ -220,8 +220,11 @@ mod tests {
         );
         assert!(!view.heading_en.is_empty() && view.heading_en != view.heading_vi);
         assert_eq!(view.topic, "An toàn trên mạng · Staying safe online");
-        assert_eq!(view.lessons[0].detail, "23/11/2026 · 3/3");
-        assert!(view.issued.contains("23/11/2026"), "{}", view.issued);
+        // Dates as the reader's language writes them.
+        assert_eq!(view.lessons[0].detail, "2026-11-23 · 3/3");
+        assert!(view.issued.contains("2026-11-23"), "{}", view.issued);
+        let vi = p.certificate_view(&Lang::new("vi"), &spec(false));
+        assert_eq!(vi.lessons[0].detail, "23/11/2026 · 3/3");
         let basic = p.certificate_view(&Lang::new("vi"), &spec(true));
         assert_eq!(basic.kind, CertificateKind::Overall);
         assert!(basic.topic.contains("Kỹ năng số cơ bản"), "{}", basic.topic);

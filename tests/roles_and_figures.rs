@@ -9,8 +9,8 @@ use hocvuso::app::App;
 use hocvuso::area::AreaTree;
 use hocvuso::core::stats::{Metric, Period, StatsView, area_scope, group_scope, quarter_of};
 use hocvuso::core::{
-    Action, Arg, Attachment, BASIC, Callback, Core, Flow, Input, LearnerId, Message, Place,
-    Recipient, Role, Target, Text,
+    Action, Arg, Attachment, BASIC, Callback, Core, Flow, Input, LearnerId, LinkKind, Message,
+    Place, Recipient, Role, Target, Text,
 };
 use hocvuso::engine::{Event, Handled};
 use hocvuso::store::{MemoryStore, SledStore, Store};
@@ -73,8 +73,19 @@ impl Bot {
     }
 
     pub(crate) fn in_group(&mut self, who: &str, input: Input) -> Handled {
+        self.in_group_named(who, "-100777", "Tổ 1 Hoa Sen", input)
+    }
+
+    pub(crate) fn in_group_named(
+        &mut self,
+        who: &str,
+        chat: &str,
+        title: &str,
+        input: Input,
+    ) -> Handled {
         let place = Place::Group {
-            chat: "-100777".into(),
+            chat: chat.into(),
+            chat_title: Some(title.into()),
         };
         self.event(who, place, input)
     }
@@ -370,26 +381,34 @@ fn volunteers_push_cards_to_groups_now_or_later_and_learners_count_for_the_group
     let picker = bot.store.outbox_due("telegram", bot.now, 10).unwrap();
     assert_eq!(picker.len(), 1);
     assert_eq!(picker[0].item.to, Recipient::Learner { id: id("tg:5") });
-    assert!(
-        picker[0]
-            .item
-            .message
-            .callbacks()
-            .any(|c| *c == Callback::PushTopic("safety".into()))
-    );
+    let group = picker[0]
+        .item
+        .message
+        .callbacks()
+        .find_map(|c| match c {
+            Callback::PushTopic(group, topic) if topic == "safety" => Some(group.clone()),
+            _ => None,
+        })
+        .expect("a safety button");
     bot.store.outbox_remove(&picker[0].id).unwrap();
     // Privately, /push shows the same picker for the remembered group.
     assert_eq!(keys(&bot.say("tg:5", "/push")), ["push-choose-topic"]);
-    bot.press("tg:5", Callback::PushTopic("safety".into()));
-    bot.press("tg:5", Callback::PushLesson("safety-otp".into()));
-    let h = bot.press("tg:5", Callback::PushAt("safety-otp".into(), 0));
-    assert_eq!(keys(&h), ["push-queued"]);
+    bot.press("tg:5", Callback::PushTopic(group.clone(), "safety".into()));
+    bot.press(
+        "tg:5",
+        Callback::PushLesson(group.clone(), "safety-otp".into()),
+    );
+    let h = bot.press(
+        "tg:5",
+        Callback::PushAt(group.clone(), "safety-otp".into(), 0),
+    );
+    assert_eq!(keys(&h), ["push-queued", "group-area-is"]);
     // The picker's buttons also work if pressed in the group itself.
     let later = bot.in_group(
         "tg:5",
-        Input::Button(Callback::PushAt("safety-otp".into(), 2).encode()),
+        Input::Button(Callback::PushAt(group.clone(), "safety-otp".into(), 2).encode()),
     );
-    assert_eq!(keys(&later), ["push-scheduled"]);
+    assert_eq!(keys(&later), ["push-scheduled", "group-area-is"]);
 
     let due = bot.store.outbox_due("telegram", bot.now, 10).unwrap();
     assert_eq!(due.len(), 1, "the morning card waits");
@@ -428,7 +447,7 @@ fn volunteers_push_cards_to_groups_now_or_later_and_learners_count_for_the_group
     assert_eq!(keys(&h), ["not-allowed"]);
     let h = bot.in_group(
         "tg:9",
-        Input::Button(Callback::PushAt("safety-otp".into(), 0).encode()),
+        Input::Button(Callback::PushAt(group.clone(), "safety-otp".into(), 0).encode()),
     );
     assert_eq!(keys(&h), ["not-allowed"]);
     assert_eq!(
@@ -462,8 +481,85 @@ fn volunteers_push_cards_to_groups_now_or_later_and_learners_count_for_the_group
     );
     assert_eq!(counts.get(&Metric::Started.key()), Some(&1));
     let h = bot.say("tg:5", "/mentees");
-    let group = text_of(&h, "group-line");
-    assert_eq!(num(&group, "lessons"), 1);
+    let line = text_of(&h, "group-line");
+    assert_eq!(num(&line, "lessons"), 1);
+    assert_eq!(
+        line.arg_value("group"),
+        Some(&Arg::Str("Tổ 1 Hoa Sen".into())),
+        "groups are shown by their title"
+    );
+}
+
+/// The group code in the picker the latest `/push` sent privately.
+fn picker_group(bot: &Bot) -> (String, Message) {
+    let due = bot.store.outbox_due("telegram", bot.now, 100).unwrap();
+    let last = due.last().expect("a picker").item.message.clone();
+    let group = last
+        .callbacks()
+        .find_map(|c| match c {
+            Callback::PushTopic(group, _) => Some(group.clone()),
+            _ => None,
+        })
+        .expect("picker buttons");
+    (group, last)
+}
+
+fn group_arg(message: &Message) -> Option<Arg> {
+    message.blocks.iter().find_map(|b| match b {
+        hocvuso::core::Block::Para(hocvuso::core::Phrase::Ui(t)) => t.arg_value("group").cloned(),
+        _ => None,
+    })
+}
+
+#[test]
+fn each_picker_posts_to_the_group_it_was_opened_for_and_names_it() {
+    let mut bot = Bot::new();
+    bot.join("tg:5");
+    bot.grant("tg:5", "volunteer", "hoa-sen-tdp-1");
+    bot.in_group_named("tg:5", "-100001", "Tổ A", Input::Text("/push".into()));
+    let (group_a, picker_a) = picker_group(&bot);
+    assert_eq!(group_arg(&picker_a), Some(Arg::Str("Tổ A".into())));
+    bot.in_group_named("tg:5", "-100002", "Tổ B", Input::Text("/push".into()));
+    let (group_b, picker_b) = picker_group(&bot);
+    assert_ne!(group_a, group_b);
+    assert_eq!(group_arg(&picker_b), Some(Arg::Str("Tổ B".into())));
+    for item in bot.store.outbox_due("telegram", bot.now, 100).unwrap() {
+        bot.store.outbox_remove(&item.id).unwrap();
+    }
+    // Finishing A's picker after B's was opened still posts to A.
+    let h = bot.press(
+        "tg:5",
+        Callback::PushTopic(group_a.clone(), "safety".into()),
+    );
+    assert_eq!(group_arg(messages(&h)[0]), Some(Arg::Str("Tổ A".into())));
+    let h = bot.press(
+        "tg:5",
+        Callback::PushLesson(group_a.clone(), "safety-otp".into()),
+    );
+    assert_eq!(group_arg(messages(&h)[0]), Some(Arg::Str("Tổ A".into())));
+    let h = bot.press(
+        "tg:5",
+        Callback::PushAt(group_a.clone(), "safety-otp".into(), 0),
+    );
+    assert_eq!(group_arg(messages(&h)[0]), Some(Arg::Str("Tổ A".into())));
+    let due = bot.store.outbox_due("telegram", bot.now, 10).unwrap();
+    assert_eq!(due.len(), 1);
+    assert_eq!(
+        due[0].item.to,
+        Recipient::Group {
+            chat: "-100001".into()
+        }
+    );
+    // A renamed group is shown by its new name from the next /push on.
+    bot.in_group_named("tg:5", "-100001", "Tổ A mới", Input::Text("/push".into()));
+    let (_, picker) = picker_group(&bot);
+    assert_eq!(group_arg(&picker), Some(Arg::Str("Tổ A mới".into())));
+    // A forged group code finds nothing.
+    let h = bot.press(
+        "tg:5",
+        Callback::PushAt("ZZZZ-ZZZZ".into(), "safety-otp".into(), 0),
+    );
+    assert_eq!(keys(&h), ["button-old"]);
 }
 
 #[test]
@@ -566,6 +662,32 @@ fn officials_see_their_subtree_as_figures_chart_and_csv() {
         .find(|l| l.starts_with("hoa-sen-tdp-1,") && l.contains(",safety,"))
         .unwrap();
     assert!(row.contains("Tổ dân phố 1"), "{row}");
+    // Per topic, the learners who started that topic; the area's own total
+    // in its own column, named so in the header.
+    let header: Vec<&str> = csv.lines().next().unwrap().split(',').collect();
+    let column = |name: &str| header.iter().position(|h| h.contains(name)).unwrap();
+    let (topic_started, area_started) = (
+        column("(learners_started_topic)"),
+        column("(learners_started_whole_area)"),
+    );
+    let cells = |topic: &str| -> Vec<String> {
+        csv.lines()
+            .find(|l| l.starts_with("hoa-sen-tdp-1,") && l.contains(&format!(",{topic},")))
+            .unwrap()
+            .split(',')
+            .map(str::to_string)
+            .collect()
+    };
+    assert_eq!(cells("safety")[topic_started], "1");
+    assert_eq!(cells("vneid")[topic_started], "0", "never opened VNeID");
+    assert_eq!(cells("vneid")[area_started], "1");
+    // Data cells stay machine-readable: ISO dates, decimal points.
+    let from = column("(from)");
+    assert!(
+        cells("safety")[from].len() == 10 && cells("safety")[from].as_bytes()[4] == b'-',
+        "{:?}",
+        cells("safety")
+    );
     let audit = bot.store.audit_log().unwrap();
     assert!(
         audit
@@ -695,9 +817,16 @@ fn figures_equal_a_recount_from_the_raw_completion_events() {
     let lessons: Vec<String> = tree.lessons().map(|l| l.id.clone()).collect();
     let mut rng = Lcg(42);
     let mut learners = Vec::new();
+    // Some come in through a group card: without an area of their own they
+    // count for the group's area.
+    let card = push_card(&mut bot, "tg:5", "hoa-sen-tdp-1");
+    let group_code = card.trim_start_matches("g_").split('_').next().unwrap();
     for n in 0..40 {
         let who = format!("tg:{}", 1000 + n);
         bot.join(&who);
+        if n % 3 == 0 {
+            bot.say(&who, &format!("/start {card}"));
+        }
         learners.push(who.clone());
         // Spread over about five months, across quarter ends.
         bot.now = START - 120 * DAY + (rng.next(150) as i64) * DAY;
@@ -737,13 +866,22 @@ fn figures_equal_a_recount_from_the_raw_completion_events() {
     let mut expected: BTreeMap<(String, u32, String), u64> = BTreeMap::new();
     for who in &learners {
         let learner = bot.store.load(&id(who)).unwrap().unwrap();
-        let scopes: Vec<String> = match &learner.area {
+        let group_area = (learner.via_group.as_deref() == Some(group_code)).then(|| {
+            match bot.store.link(group_code).unwrap().unwrap().kind {
+                LinkKind::Group { area, .. } => area.unwrap(),
+                other => panic!("{other:?}"),
+            }
+        });
+        let scopes: Vec<String> = match learner.area.as_ref().or(group_area.as_ref()) {
             Some(a) => areas.path(a).iter().map(|x| area_scope(&x.id)).collect(),
             None => vec![area_scope("tinh-mau")],
         };
         let mut units: Vec<(i64, String)> = Vec::new();
         if let Some(s) = learner.started {
             units.push((s, Metric::Started.key()));
+        }
+        for (topic, at) in &learner.topic_starts {
+            units.push((*at, Metric::TopicStarted(topic.clone()).key()));
         }
         let mine: BTreeMap<&String, i64> = first
             .iter()
@@ -809,4 +947,160 @@ fn figures_equal_a_recount_from_the_raw_completion_events() {
         .map(|(_, v)| v)
         .sum();
     assert_eq!(num(&totals, "lessons") as u64, lessons_done);
+}
+
+fn callbacks(h: &Handled) -> Vec<Callback> {
+    messages(h)
+        .iter()
+        .flat_map(|m| m.callbacks())
+        .cloned()
+        .collect()
+}
+
+#[test]
+fn group_answers_carry_no_learner_buttons_and_the_push_notice_is_hourly() {
+    let mut bot = Bot::new();
+    bot.join("tg:9");
+    let h = bot.in_group("tg:9", Input::Text("/push".into()));
+    assert_eq!(keys(&h), ["not-allowed"]);
+    assert_eq!(
+        callbacks(&h),
+        [],
+        "a Menu button would answer into the group"
+    );
+
+    bot.join("tg:5");
+    bot.grant("tg:5", "volunteer", "hoa-sen-tdp-1");
+    let h = bot.in_group("tg:5", Input::Text("/push".into()));
+    assert_eq!(keys(&h), ["push-check-private"]);
+    for _ in 0..11 {
+        let h = bot.in_group("tg:5", Input::Text("/push".into()));
+        assert!(h.actions.is_empty(), "quiet in the group: {:?}", keys(&h));
+    }
+    let pickers = bot.store.outbox_due("telegram", bot.now, 50).unwrap();
+    assert_eq!(pickers.len(), 12, "each /push still sends the picker");
+    bot.now += 3600;
+    let h = bot.in_group("tg:5", Input::Text("/push".into()));
+    assert_eq!(keys(&h), ["push-check-private"], "an hour later, once more");
+}
+
+#[test]
+fn after_the_area_question_the_next_lesson_is_offered() {
+    let mut bot = Bot::new();
+    bot.join("tg:22");
+    bot.finish("tg:22", "safety-otp");
+    let next = bot
+        .app
+        .engine
+        .core()
+        .lessons()
+        .next_in_topic("safety-otp")
+        .unwrap()
+        .id
+        .clone();
+    let h = bot.press("tg:22", Callback::AreaSet("hoa-sen-tdp-2".into()));
+    assert_eq!(keys(&h), ["area-set"]);
+    assert_eq!(callbacks(&h)[0], Callback::Lesson(next.clone()));
+    assert!(callbacks(&h).contains(&Callback::Menu));
+
+    bot.join("tg:23");
+    bot.finish("tg:23", "safety-otp");
+    let h = bot.press("tg:23", Callback::AreaSkip);
+    assert_eq!(keys(&h), ["area-skipped"]);
+    assert_eq!(callbacks(&h)[0], Callback::Lesson(next));
+}
+
+/// `who`, made a volunteer of `area`, posts a card to the group "-100777"
+/// now; returns the card's deep-link payload.
+fn push_card(bot: &mut Bot, who: &str, area: &str) -> String {
+    bot.join(who);
+    bot.grant(who, "volunteer", area);
+    bot.in_group(who, Input::Text("/push".into()));
+    let (group, _) = picker_group(bot);
+    bot.press(who, Callback::PushAt(group, "safety-otp".into(), 0));
+    let due = bot.store.outbox_due("telegram", bot.now, 100).unwrap();
+    let card = due
+        .iter()
+        .find(|d| matches!(d.item.to, Recipient::Group { .. }))
+        .expect("the card");
+    let payload = card
+        .item
+        .message
+        .keyboard
+        .iter()
+        .flatten()
+        .find_map(|b| match &b.target {
+            Target::OpenPrivate(p) => Some(p.clone()),
+            Target::Callback(_) => None,
+        })
+        .unwrap();
+    for item in due {
+        bot.store.outbox_remove(&item.id).unwrap();
+    }
+    payload
+}
+
+#[test]
+fn learners_without_an_area_count_for_their_groups_area_which_staff_can_change() {
+    let mut bot = Bot::new();
+    let card = push_card(&mut bot, "tg:5", "hoa-sen-tdp-1");
+    let group = card
+        .trim_start_matches("g_")
+        .split('_')
+        .next()
+        .unwrap()
+        .to_string();
+    bot.join("tg:60");
+    bot.say("tg:60", &format!("/start {card}"));
+    bot.finish("tg:60", "safety-otp");
+    bot.press("tg:60", Callback::AreaSkip);
+    let lessons_in = |bot: &Bot, area: &str| {
+        bot.store
+            .counts(&area_scope(area), (0, u32::MAX))
+            .unwrap()
+            .get("l:safety-otp")
+            .copied()
+    };
+    assert_eq!(lessons_in(&bot, "hoa-sen-tdp-1"), Some(1));
+    assert_eq!(lessons_in(&bot, "phuong-hoa-sen"), Some(1));
+    assert_eq!(lessons_in(&bot, "tinh-mau"), Some(1));
+
+    // A volunteer of another area may not move the group.
+    bot.join("tg:7");
+    bot.grant("tg:7", "volunteer", "xa-dong-lua");
+    let h = bot.press(
+        "tg:7",
+        Callback::GroupAreaSet(group.clone(), "xa-dong-lua".into()),
+    );
+    assert_eq!(keys(&h), ["group-area-refused"]);
+    // An official of the ward moves it; the learner's figures follow on
+    // their next visit.
+    bot.join("tg:2");
+    bot.grant("tg:2", "official", "phuong-hoa-sen");
+    let h = bot.press(
+        "tg:2",
+        Callback::GroupArea(group.clone(), "phuong-hoa-sen".into()),
+    );
+    assert_eq!(keys(&h)[0], "group-area-choose");
+    assert!(callbacks(&h).contains(&Callback::GroupAreaSet(
+        group.clone(),
+        "hoa-sen-tdp-2".into()
+    )));
+    let h = bot.press(
+        "tg:2",
+        Callback::GroupAreaSet(group.clone(), "hoa-sen-tdp-2".into()),
+    );
+    assert_eq!(keys(&h), ["group-area-set"]);
+    bot.say("tg:60", "/menu");
+    assert_eq!(lessons_in(&bot, "hoa-sen-tdp-1"), None);
+    assert_eq!(lessons_in(&bot, "hoa-sen-tdp-2"), Some(1));
+    assert_eq!(lessons_in(&bot, "phuong-hoa-sen"), Some(1));
+    // Outside the official's own area: refused.
+    let h = bot.press("tg:2", Callback::GroupAreaSet(group, "xa-dong-lua".into()));
+    assert_eq!(keys(&h), ["group-area-refused"]);
+    // A learner who chose an area counts there, not for the group's.
+    bot.say("tg:60", "/area");
+    bot.press("tg:60", Callback::AreaSet("xa-dong-lua".into()));
+    assert_eq!(lessons_in(&bot, "hoa-sen-tdp-2"), None);
+    assert_eq!(lessons_in(&bot, "xa-dong-lua"), Some(1));
 }

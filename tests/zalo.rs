@@ -524,10 +524,24 @@ async fn a_volunteer_pushes_a_card_from_a_zalo_group() {
     assert_eq!(bot.post(&group_event).await, 200);
     fake.wait_for("the note and the picker", |r| {
         r.iter().any(|r| r.path == "/v3.0/oa/group/message")
-            && r.iter()
-                .any(|r| r.buttons().contains(&"#hv:1:pt:basics".to_string()))
+            && r.iter().any(|r| {
+                r.buttons()
+                    .iter()
+                    .any(|b| b.starts_with("#hv:1:pt:") && b.ends_with(":basics"))
+            })
     })
     .await;
+    // Each picker button names the group it was opened for.
+    let code = fake
+        .requests()
+        .iter()
+        .flat_map(|r| r.buttons())
+        .find_map(|b| {
+            b.strip_prefix("#hv:1:pt:")?
+                .strip_suffix(":basics")
+                .map(str::to_string)
+        })
+        .unwrap();
     let note = fake.calls("/v3.0/oa/group/message").pop().unwrap();
     assert_eq!(note.fields["recipient"]["group_id"], "7007");
     assert!(note.text().contains("trò chuyện riêng"), "{}", note.text());
@@ -537,13 +551,16 @@ async fn a_volunteer_pushes_a_card_from_a_zalo_group() {
         "message": {"msg_id": "grp-2", "text": "chào cả nhà"}});
     assert_eq!(bot.post(&chatter).await, 200);
 
-    for data in ["1:pt:basics", "1:pl:basics-phone"] {
+    for data in [
+        format!("1:pt:{code}:basics"),
+        format!("1:pl:{code}:basics-phone"),
+    ] {
         let id = bot.msg_id();
         exchange(&fake, &bot, text_event(LAN, &id, &format!("#hv:{data}"))).await;
     }
-    // The confirmation has no buttons: post the press and wait for the card.
+    // Post the press and wait for the card.
     let id = bot.msg_id();
-    let queued = text_event(LAN, &id, "#hv:1:ps:basics-phone:0");
+    let queued = text_event(LAN, &id, &format!("#hv:1:ps:{code}:basics-phone:0"));
     assert_eq!(bot.post(&queued).await, 200);
     // The card reaches the group with the line that opens the lesson.
     fake.wait_for("the card", |r| {

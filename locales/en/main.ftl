@@ -76,3 +76,8 @@ command-help = How to use
 command-summary = Summary and certificates
 command-push = Post a lesson to this group (volunteers)
 group-choose-topic = Choose a topic:
+
+## How dates, times and percentages are written
+format-date = {$year}-{$month}-{$day}
+format-time = {$hour}:{$minute} on {$year}-{$month}-{$day}
+format-percent = {$whole}.{$tenth}%

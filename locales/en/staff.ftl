@@ -64,22 +64,40 @@ mentees-title = 👥 People you mentor: {$count}
 mentees-none = Nobody yet. Send your /mentorlink to the people you help.
 mentee-line = • {$name}: {$done}/{$total} lessons done, {$certificates} certificates. Last active: {$date}. Now on: {$current}
 mentees-more = … and {$count} more.
-group-line = 💬 Group {$group}: {$started} started learning, {$lessons} lessons completed.
+group-line = 💬 Group { $named ->
+    [yes] "{$group}"
+   *[no] {$group}
+}: {$started} started learning, {$lessons} lessons completed.
 mentee-finished-topic = 🎉 {$name} has just completed the topic "{$topic}".
 
 ## Posting lessons to groups
 push-in-group-only = /push starts in a group chat: add the bot to the group, type /push there, then choose the lesson here, in your private chat.
-push-choose-topic = Choose a topic to post to the group:
-push-choose-lesson = Choose a lesson in "{$topic}":
-push-choose-time = When should "{$lesson}" be posted?
+push-choose-topic = Choose a topic to post to the group { $named ->
+    [yes] "{$group}"
+   *[no] {$group}
+}:
+push-choose-lesson = Group { $named ->
+    [yes] "{$group}"
+   *[no] {$group}
+} — choose a lesson in "{$topic}":
+push-choose-time = When should "{$lesson}" be posted to the group { $named ->
+    [yes] "{$group}"
+   *[no] {$group}
+}?
 push-slot = { $slot ->
     [0] 📤 Now
     [1] ⏰ In 1 hour
     [2] 🌅 Tomorrow 8 am
    *[3] 🌙 Tomorrow 7 pm
 }
-push-queued = "{$lesson}" is queued for the group now.
-push-scheduled = "{$lesson}" will be posted to the group at {$time}.
+push-queued = "{$lesson}" is queued for the group { $named ->
+    [yes] "{$group}"
+   *[no] {$group}
+} now.
+push-scheduled = "{$lesson}" will be posted to the group { $named ->
+    [yes] "{$group}"
+   *[no] {$group}
+} at {$time}.
 card-hint = Tap the button below to learn it privately with the bot, step by step.
 button-open-lesson = 📖 Learn this lesson
 
@@ -156,3 +174,16 @@ chart-empty = No area to show yet
 official-help = Official commands: /stats (figures by area, topic and period, with a chart), /export (a CSV file for the quarterly report), /report (the quarterly report against the targets, with an Excel file and deadline reminders), /invite (a volunteer invite).
 admin-help = Admin commands: /grant <id> <volunteer|official> <area>, /revoke <id>. People see their own id with /whoami.
 push-check-private = I have sent the list of lessons to your private chat with the bot. If you don't see it, open your private chat with the bot and type /push.
+
+## A group's area
+group-area-is = This group counts for the area: {$area}.
+button-group-area = 📍 Change the group's area
+group-area-choose = Choose the area of the group { $named ->
+    [yes] "{$group}"
+   *[no] {$group}
+}:
+group-area-set = From now on the group { $named ->
+    [yes] "{$group}"
+   *[no] {$group}
+} counts for the area: {$area}.
+group-area-refused = Only the first person who posted to this group, or an official of its area, can change the group's area, and only within their own area.

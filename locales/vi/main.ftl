@@ -76,3 +76,8 @@ command-help = Hướng dẫn sử dụng
 command-summary = Tổng kết và chứng nhận
 command-push = Gửi bài học vào nhóm (tình nguyện viên)
 group-choose-topic = Bác chọn một chủ đề:
+
+## Cách viết ngày, giờ và phần trăm
+format-date = {$day}/{$month}/{$year}
+format-time = {$hour}:{$minute} {$day}/{$month}
+format-percent = {$whole},{$tenth}%

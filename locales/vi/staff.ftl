@@ -64,22 +64,40 @@ mentees-title = 👥 Người bạn kèm cặp: {$count}
 mentees-none = Chưa có ai. Gửi liên kết /mentorlink cho người bạn hướng dẫn.
 mentee-line = • {$name}: xong {$done}/{$total} bài, {$certificates} chứng nhận. Lần cuối học: {$date}. Đang học: {$current}
 mentees-more = … và {$count} người nữa.
-group-line = 💬 Nhóm {$group}: {$started} người bắt đầu học, {$lessons} bài hoàn thành.
+group-line = 💬 Nhóm { $named ->
+    [yes] "{$group}"
+   *[no] {$group}
+}: {$started} người bắt đầu học, {$lessons} bài hoàn thành.
 mentee-finished-topic = 🎉 {$name} vừa hoàn thành chủ đề "{$topic}".
 
 ## Gửi bài học vào nhóm
 push-in-group-only = Lệnh /push bắt đầu trong nhóm chat: thêm bot vào nhóm, gõ /push trong nhóm đó, rồi chọn bài học ở đây, trong trò chuyện riêng.
-push-choose-topic = Chọn chủ đề để gửi vào nhóm:
-push-choose-lesson = Chọn bài trong chủ đề "{$topic}":
-push-choose-time = Gửi bài "{$lesson}" vào lúc nào?
+push-choose-topic = Chọn chủ đề để gửi vào nhóm { $named ->
+    [yes] "{$group}"
+   *[no] {$group}
+}:
+push-choose-lesson = Nhóm { $named ->
+    [yes] "{$group}"
+   *[no] {$group}
+} — chọn bài trong chủ đề "{$topic}":
+push-choose-time = Gửi bài "{$lesson}" vào nhóm { $named ->
+    [yes] "{$group}"
+   *[no] {$group}
+} lúc nào?
 push-slot = { $slot ->
     [0] 📤 Gửi ngay
     [1] ⏰ Sau 1 giờ nữa
     [2] 🌅 8 giờ sáng mai
    *[3] 🌙 7 giờ tối mai
 }
-push-queued = Đã xếp bài "{$lesson}" để gửi vào nhóm ngay.
-push-scheduled = Đã hẹn gửi bài "{$lesson}" vào nhóm lúc {$time}.
+push-queued = Đã xếp bài "{$lesson}" để gửi ngay vào nhóm { $named ->
+    [yes] "{$group}"
+   *[no] {$group}
+}.
+push-scheduled = Đã hẹn gửi bài "{$lesson}" vào nhóm { $named ->
+    [yes] "{$group}"
+   *[no] {$group}
+} lúc {$time}.
 card-hint = Bấm nút dưới đây để học riêng với bot, từng bước một.
 button-open-lesson = 📖 Học bài này
 
@@ -156,3 +174,16 @@ chart-empty = Chưa có khu vực nào để hiển thị
 official-help = Lệnh của cán bộ: /stats (số liệu theo khu vực, chủ đề, kỳ báo cáo, có biểu đồ), /export (tải bảng CSV cho báo cáo quý), /report (báo cáo quý theo chỉ tiêu, kèm bảng Excel và nhắc hạn nộp), /invite (tạo lời mời tình nguyện viên).
 admin-help = Lệnh của quản trị viên: /grant <mã> <volunteer|official> <khu vực>, /revoke <mã>. Mỗi người xem mã của mình bằng /whoami.
 push-check-private = Mình đã gửi danh sách bài học vào trò chuyện riêng của bạn với bot. Nếu chưa thấy, hãy mở trò chuyện riêng với bot và gõ /push.
+
+## Khu vực của nhóm
+group-area-is = Nhóm này được tính cho khu vực: {$area}.
+button-group-area = 📍 Đổi khu vực của nhóm
+group-area-choose = Chọn khu vực của nhóm { $named ->
+    [yes] "{$group}"
+   *[no] {$group}
+}:
+group-area-set = Từ nay nhóm { $named ->
+    [yes] "{$group}"
+   *[no] {$group}
+} được tính cho khu vực: {$area}.
+group-area-refused = Chỉ người đầu tiên gửi bài vào nhóm hoặc cán bộ phụ trách khu vực mới đổi được khu vực của nhóm, và chỉ trong khu vực của mình.

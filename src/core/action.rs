@@ -50,8 +50,13 @@ impl Text {
 pub enum Arg {
     Str(String),
     Num(i64),
-    /// Rendered as a local calendar date.
+    /// Rendered as a local calendar date, as the reader's language writes it.
     Date(Timestamp),
+    /// Rendered as a local time of day with its date ("08:00 24/11").
+    Time(Timestamp),
+    /// A share from 0 to 1, rendered as a percentage with one decimal in
+    /// the reader's language (decimal comma in Vietnamese).
+    Percent(f64),
 }
 
 impl From<&str> for Arg {

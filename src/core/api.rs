@@ -4,12 +4,12 @@
 
 use std::sync::Arc;
 
-use super::action::{Action, Button, Message, Text};
+use super::action::{Action, Button, Message, Target, Text};
 use super::callback::Callback;
 use super::directory::Nobody;
 use super::help::HelpThread;
 use super::outgoing::Outgoing;
-use super::records::{AuditEntry, Certificate, Link, Staff};
+use super::records::{AuditEntry, Certificate, Link, LinkKind, Staff};
 use super::remind::ReminderDelays;
 use super::router::DeepLink;
 use super::state::Media;
@@ -34,7 +34,11 @@ pub enum Place {
     /// A group chat: lessons and quizzes are personal, so they never run here.
     /// `chat` is the channel's own id of the group (opaque to the core), so
     /// that posts for the group can be addressed to it.
-    Group { chat: String },
+    /// `chat_title` is the group's name on the platform, when it gives one.
+    Group {
+        chat: String,
+        chat_title: Option<String>,
+    },
 }
 
 impl Place {
@@ -179,6 +183,7 @@ impl Core {
     /// Handles one input in a private chat, changing `learner` in place.
     pub fn handle_with(&self, learner: &mut Learner, input: &Input, ctx: &Context<'_>) -> Reply {
         learner.last_active = ctx.now;
+        follow_group_area(learner, ctx);
         let mut turn = Turn::new(self, learner, ctx, Place::Private);
         match input {
             Input::Text(text) => turn.text(truncate(text, MAX_INPUT_BYTES)),
@@ -221,14 +226,18 @@ impl Core {
         actor: &mut Learner,
         input: &Input,
         chat: &str,
+        chat_title: Option<&str>,
         ctx: &Context<'_>,
     ) -> Reply {
         let place = Place::Group {
             chat: chat.to_string(),
+            chat_title: chat_title.map(str::to_string),
         };
         let mut turn = Turn::new(self, actor, ctx, place);
         if turn.group_input(input) {
-            return turn.reply;
+            let mut reply = turn.reply;
+            strip_learner_buttons(&mut reply);
+            return reply;
         }
         self.handle_in_group(input)
     }
@@ -271,6 +280,41 @@ impl Core {
             Some(DeepLink::Topic(id)) => self.lessons.topic(&id).is_some(),
             _ => false,
         }
+    }
+}
+
+/// A learner without an area of their own counts for the area of the group
+/// they came in through; that area can be changed, so it is looked up again
+/// on the learner's next event (the engine then moves their figures).
+fn follow_group_area(learner: &mut Learner, ctx: &Context<'_>) {
+    if learner.area.is_some() {
+        return;
+    }
+    let Some(code) = &learner.via_group else {
+        return;
+    };
+    if let Ok(Some(Link {
+        kind: LinkKind::Group { area, .. },
+        ..
+    })) = ctx.directory.link(code)
+    {
+        learner.group_area = area;
+    }
+}
+
+/// Everyone in a group sees what is posted there, and a press of a
+/// learner's button (the menu, a lesson) would answer into the group: only
+/// the staff picker's buttons (checked again on every press) and links that
+/// open the private chat stay.
+fn strip_learner_buttons(reply: &mut Reply) {
+    for Action::Send(message) in &mut reply.actions {
+        for row in &mut message.keyboard {
+            row.retain(|b| match &b.target {
+                Target::Callback(c) => c.is_push(),
+                Target::OpenPrivate(_) => true,
+            });
+        }
+        message.keyboard.retain(|row| !row.is_empty());
     }
 }
 

@@ -76,13 +76,47 @@ impl Turn<'_> {
         self.learner.area = Some(area.to_string());
         self.learner.area_asked = true;
         let name = self.core.areas.full_name(area);
-        self.send(Message::default().para(Text::new("area-set").arg("area", name)));
-        self.continue_after_questions();
+        self.after_area(Text::new("area-set").arg("area", name));
     }
 
     pub(super) fn area_skip(&mut self) {
         self.learner.area_asked = true;
-        self.send(Message::default().para(Text::new("area-skipped")));
-        self.continue_after_questions();
+        self.after_area(Text::new("area-skipped"));
+    }
+
+    /// The area question came after a finished lesson: carry on where the
+    /// learner was (the next lesson of the topic, or the one left
+    /// unfinished), with the menu one tap away.
+    fn after_area(&mut self, said: Text) {
+        // The profile questions (age, group…) come first when some are left.
+        let before = self.reply.actions.len();
+        self.send(Message::default().para(said.clone()));
+        if self.ask_next() {
+            return;
+        }
+        self.reply.actions.truncate(before);
+        let lang = self.lang();
+        let lessons = self.core.lessons();
+        let next = self
+            .learner
+            .last_completed(lessons)
+            .and_then(|done| lessons.next_in_topic(&done.id))
+            .filter(|next| !self.learner.is_completed(&next.id))
+            .or_else(|| self.learner.current_lesson(lessons));
+        let Some(next) = next else {
+            self.send(Message::default().para(said));
+            return self.menu();
+        };
+        let title = next.text.get(&lang).title.clone();
+        let id = next.id.clone();
+        self.send(
+            Message::default()
+                .para(said)
+                .row(vec![Button::new(
+                    Text::new("button-next-lesson").arg("lesson", title),
+                    Callback::Lesson(id),
+                )])
+                .row(vec![Button::new(Text::new("button-menu"), Callback::Menu)]),
+        );
     }
 }

@@ -48,10 +48,16 @@ pub enum Callback {
     AreaSet(String),
     AreaSkip,
     Stats(String, Period, StatsView),
-    /// Group posting, for staff: pick a topic, a lesson, then when.
-    PushTopic(String),
-    PushLesson(String),
-    PushAt(String, usize),
+    /// Group posting, for staff: pick a topic, a lesson, then when. The
+    /// first field is the group's code, so each picker posts to the group
+    /// it was opened for.
+    PushTopic(String, String),
+    PushLesson(String, String),
+    PushAt(String, String, usize),
+    /// A group's area (by group code): browse the areas under this one.
+    GroupArea(String, String),
+    /// Make this the group's area.
+    GroupAreaSet(String, String),
     /// An official's quarterly report of an area, or its chart, or turning
     /// the deadline reminder on or off.
     Report(String, Quarter, ReportView),
@@ -99,7 +105,11 @@ impl Callback {
     pub fn is_push(&self) -> bool {
         matches!(
             self,
-            Callback::PushTopic(_) | Callback::PushLesson(_) | Callback::PushAt(..)
+            Callback::PushTopic(..)
+                | Callback::PushLesson(..)
+                | Callback::PushAt(..)
+                | Callback::GroupArea(..)
+                | Callback::GroupAreaSet(..)
         )
     }
 
@@ -207,16 +217,24 @@ impl Callback {
                 Callback::Stats(id(0)?, period, view)
             }
             "pt" => {
-                arity(1)?;
-                Callback::PushTopic(id(0)?)
+                arity(2)?;
+                Callback::PushTopic(code(0)?, id(1)?)
             }
             "pl" => {
-                arity(1)?;
-                Callback::PushLesson(id(0)?)
+                arity(2)?;
+                Callback::PushLesson(code(0)?, id(1)?)
             }
             "ps" => {
+                arity(3)?;
+                Callback::PushAt(code(0)?, id(1)?, num(2)?)
+            }
+            "ga" => {
                 arity(2)?;
-                Callback::PushAt(id(0)?, num(1)?)
+                Callback::GroupArea(code(0)?, id(1)?)
+            }
+            "gs" => {
+                arity(2)?;
+                Callback::GroupAreaSet(code(0)?, id(1)?)
             }
             "rp" => {
                 arity(3)?;
@@ -330,9 +348,11 @@ impl fmt::Display for Callback {
             Callback::AreaSet(a) => write!(f, "as:{a}"),
             Callback::AreaSkip => write!(f, "ax"),
             Callback::Stats(a, p, v) => write!(f, "st:{a}:{}:{}", p.code(), v.code()),
-            Callback::PushTopic(t) => write!(f, "pt:{t}"),
-            Callback::PushLesson(l) => write!(f, "pl:{l}"),
-            Callback::PushAt(l, n) => write!(f, "ps:{l}:{n}"),
+            Callback::PushTopic(g, t) => write!(f, "pt:{g}:{t}"),
+            Callback::PushLesson(g, l) => write!(f, "pl:{g}:{l}"),
+            Callback::PushAt(g, l, n) => write!(f, "ps:{g}:{l}:{n}"),
+            Callback::GroupArea(g, a) => write!(f, "ga:{g}:{a}"),
+            Callback::GroupAreaSet(g, a) => write!(f, "gs:{g}:{a}"),
             Callback::Report(a, q, v) => write!(f, "rp:{a}:{q}:{}", v.code()),
             Callback::Profile => write!(f, "pf"),
             Callback::ProfileAsk(field) => write!(f, "pq:{}", field.code()),
@@ -387,9 +407,11 @@ mod tests {
             Callback::AreaSkip,
             Callback::Stats(long_id.clone(), Period::AllTime, StatsView::Export),
             Callback::Stats("x".into(), Period::LastQuarter, StatsView::Chart),
-            Callback::PushTopic(long_id.clone()),
-            Callback::PushLesson(long_id.clone()),
-            Callback::PushAt(long_id.clone(), 3),
+            Callback::PushTopic("DAA7-KJM8".into(), long_id.clone()),
+            Callback::PushLesson("DAA7-KJM8".into(), long_id.clone()),
+            Callback::PushAt("DAA7-KJM8".into(), long_id.clone(), 3),
+            Callback::GroupArea("DAA7-KJM8".into(), long_id.clone()),
+            Callback::GroupAreaSet("DAA7-KJM8".into(), long_id.clone()),
             Callback::Report(long_id.clone(), 2100 * 4 + 3, ReportView::RemindOff),
             Callback::Report("x".into(), 8107, ReportView::Full),
             Callback::Profile,
@@ -454,6 +476,9 @@ mod tests {
             "1:vn:maybe:o",
             "1:pq:name",
             "1:nd:x",
+            "1:ps:x:1",
+            "1:pt:safety",
+            "1:ps:daa7:x:1",
         ] {
             assert_eq!(Callback::parse(bad), Err(BadCallback), "{bad:?}");
         }

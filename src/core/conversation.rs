@@ -76,6 +76,10 @@ impl Turn<'_> {
         progress.step = step;
         progress.updated = self.now;
         self.learner.started.get_or_insert(self.now);
+        self.learner
+            .topic_starts
+            .entry(lesson.topic.clone())
+            .or_insert(self.now);
 
         let text = lesson.text.get(&self.lang());
         let content = &text.steps[step];

@@ -9,10 +9,9 @@ use std::collections::BTreeMap;
 
 use super::action::{Arg, Attachment, Button, ChartBar, ChartSpec, Document, Message, Text};
 use super::callback::Callback;
-use super::records::{AuditAction, Role};
+use super::records::{AuditAction, Link, LinkKind, Role};
 use super::stats::{
-    Metric, Period, StatsView, area_scope, format_date, format_percent, group_scope, quarter_of,
-    quarter_parts,
+    Metric, Period, StatsView, area_scope, group_scope, iso_date, quarter_of, quarter_parts,
 };
 use super::turn::Turn;
 use crate::area::Area;
@@ -111,9 +110,25 @@ impl Turn<'_> {
             };
             let started = counts.get(&Metric::Started.key()).copied().unwrap_or(0);
             let lessons = AreaFigures::lessons_in(&counts);
+            // Named by the group's title; the code only when it has none.
+            let link = match self.directory.link(&code) {
+                Ok(Some(link)) => link,
+                _ => Link {
+                    code: code.clone(),
+                    kind: LinkKind::Group {
+                        channel: String::new(),
+                        chat: String::new(),
+                        title: None,
+                        area: None,
+                    },
+                    created_by: self.learner.id.clone(),
+                    created: self.now,
+                    expires: None,
+                    used_by: None,
+                },
+            };
             message = message.para(
-                Text::new("group-line")
-                    .arg("group", code)
+                super::push::group_text("group-line", &link)
                     .arg("started", started as usize)
                     .arg("lessons", lessons as usize),
             );
@@ -401,8 +416,8 @@ impl Turn<'_> {
         let mut csv = Csv::new();
         csv.row(&EXPORT_HEADER.map(str::to_string));
         let (from, to) = match period.bounds(self.now) {
-            Some((from, to)) => (format_date(from), format_date(to)),
-            None => (String::new(), format_date(self.now)),
+            Some((from, to)) => (iso_date(from), iso_date(to)),
+            None => (String::new(), iso_date(self.now)),
         };
         let vi = crate::core::Lang::new("vi");
         for area in &subtree {
@@ -421,6 +436,8 @@ impl Turn<'_> {
                     to.clone(),
                     topic.id.clone(),
                     topic.title.get(&vi).clone(),
+                    f.metric(&Metric::TopicStarted(topic.id.clone()))
+                        .to_string(),
                     f.started().to_string(),
                     lessons.to_string(),
                     f.metric(&Metric::Topic(topic.id.clone())).to_string(),
@@ -450,11 +467,14 @@ impl Turn<'_> {
     }
 
     fn percent(&self, share: f64) -> Arg {
-        Arg::Str(format_percent(self.lang().as_str(), share))
+        Arg::Percent(share)
     }
 }
 
-const EXPORT_HEADER: [&str; 15] = [
+/// One row per area and topic. Columns marked "ca khu vuc (whole area)"
+/// are the area's own figures, the same on each of its topic rows: sum them
+/// over one row per area, never down the column.
+const EXPORT_HEADER: [&str; 16] = [
     "ma_khu_vuc (area_id)",
     "ten_khu_vuc (area_name)",
     "cap (level)",
@@ -463,13 +483,14 @@ const EXPORT_HEADER: [&str; 15] = [
     "den_ngay (to)",
     "ma_chu_de (topic_id)",
     "chu_de (topic)",
-    "nguoi_bat_dau_hoc (learners_started)",
+    "nguoi_bat_dau_chu_de (learners_started_topic)",
+    "nguoi_bat_dau_hoc_ca_khu_vuc (learners_started_whole_area)",
     "bai_hoc_hoan_thanh (lessons_completed)",
     "hoan_thanh_chu_de (topic_certificates)",
-    "dat_ky_nang_so_co_ban_luy_ke (basic_skills_to_date)",
-    "dan_so_truong_thanh (adults)",
-    "muc_tieu_phan_tram (target_pct)",
-    "dat_phan_tram (progress_pct)",
+    "dat_ky_nang_so_co_ban_luy_ke_ca_khu_vuc (basic_skills_to_date_whole_area)",
+    "dan_so_truong_thanh_ca_khu_vuc (adults_whole_area)",
+    "muc_tieu_phan_tram_ca_khu_vuc (target_pct_whole_area)",
+    "dat_phan_tram_ca_khu_vuc (progress_pct_whole_area)",
 ];
 
 /// Questions to volunteers and reminders in the period: asked, answered,

@@ -70,7 +70,17 @@ pub enum LinkKind {
     },
     /// A group a lesson card was posted to: learners who come in through
     /// it are counted for it.
-    Group { channel: String, chat: String },
+    /// The title (the platform's chat name, refreshed on every staff
+    /// `/push`) and area (of the volunteer who first posted there,
+    /// changeable) came later, so older records have neither.
+    Group {
+        channel: String,
+        chat: String,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        title: Option<String>,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        area: Option<String>,
+    },
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]

@@ -16,9 +16,7 @@ use serde::{Deserialize, Serialize};
 use super::action::{Arg, ChartBar, ChartSpec, Message, Text};
 use super::directory::Unavailable;
 use super::state::{Lang, Timestamp};
-use super::stats::{
-    Metric, Quarter, VIETNAM_OFFSET, area_scope, format_percent, quarter_of, quarter_parts,
-};
+use super::stats::{Metric, Quarter, VIETNAM_OFFSET, area_scope, quarter_of, quarter_parts};
 use crate::area::AreaTree;
 use crate::indicator::{Indicators, ReportSettings};
 use crate::lesson::LessonTree;
@@ -187,9 +185,9 @@ impl Report {
     }
 
     /// The report as one message for a phone (buttons are added by the caller).
-    pub fn message(&self, lang: &Lang) -> Message {
+    pub fn message(&self) -> Message {
         let (year, q) = quarter_parts(self.quarter);
-        let percent = |share: f64| Arg::Str(format_percent(lang.as_str(), share));
+        let percent = Arg::Percent;
         let mut message = Message::default()
             .heading(
                 Text::new("report-title")
@@ -485,15 +483,23 @@ mod tests {
         year * 4 + n - 1
     }
 
+    /// `dd/mm/yyyy` in Vietnam, for reading the expected dates.
+    fn vn_date(at: i64) -> String {
+        let local = crate::core::stats::vietnam_time(at);
+        format!(
+            "{:02}/{:02}/{}",
+            local.day(),
+            u8::from(local.month()),
+            local.year()
+        )
+    }
+
     #[test]
     fn the_deadline_and_reminder_fall_in_the_quarters_last_month() {
         let settings = ReportSettings::default();
         // 10/12/2026 00:00 in Vietnam is 09/12 17:00 UTC.
         assert_eq!(deadline(q(2026, 4), &settings), 1_796_835_600);
-        assert_eq!(
-            super::super::stats::format_date(deadline(q(2026, 4), &settings)),
-            "10/12/2026"
-        );
+        assert_eq!(vn_date(deadline(q(2026, 4), &settings)), "10/12/2026");
         // The reminder: 07/12/2026 08:00 Vietnam = 07/12 01:00 UTC.
         let at = reminder_at(q(2026, 4), &settings);
         assert_eq!(at, 1_796_835_600 - 3 * 86_400 + 8 * 3600);
@@ -502,7 +508,7 @@ mod tests {
         // At the reminder itself, and after it, the next one is in March.
         let march = reminder_at(q(2027, 1), &settings);
         assert_eq!(next_reminder(at, &settings), march);
-        assert_eq!(super::super::stats::format_date(march), "07/03/2027");
+        assert_eq!(vn_date(march), "07/03/2027");
         // A province reporting before the 15th, reminded 5 days before at 7:00.
         let other = ReportSettings {
             deadline_day: 15,
@@ -511,7 +517,7 @@ mod tests {
             ..settings
         };
         let sept = reminder_at(q(2026, 3), &other);
-        assert_eq!(super::super::stats::format_date(sept), "10/09/2026");
+        assert_eq!(vn_date(sept), "10/09/2026");
         assert_eq!((sept + VIETNAM_OFFSET) % 86_400, 7 * 3600);
     }
 
@@ -611,7 +617,7 @@ mod tests {
         let chart = report.chart();
         assert_eq!(chart.bars.len(), 3);
         assert_eq!((chart.bars[1].done, chart.bars[1].adults), (10, 400));
-        let message = report.message(&lang);
+        let message = report.message();
         let keys = message.keys();
         assert_eq!(
             keys,

@@ -142,7 +142,7 @@ impl Turn<'_> {
             period: format!("report-{year}q{q}"),
         });
         let mut message = report
-            .message(&self.lang())
+            .message()
             .para(Text::new("report-file").arg("file", report.file_name()));
         message = self.report_buttons(message, area, quarter);
         message.attachment = Some(Attachment::Report(report));

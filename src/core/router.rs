@@ -332,9 +332,11 @@ impl Turn<'_> {
             Callback::AreaSet(area) => self.area_set(&area),
             Callback::AreaSkip => self.area_skip(),
             Callback::Stats(area, period, view) => self.stats(&area, period, view),
-            push @ (Callback::PushTopic(_) | Callback::PushLesson(_) | Callback::PushAt(..)) => {
-                self.push_step(push)
-            }
+            push @ (Callback::PushTopic(..)
+            | Callback::PushLesson(..)
+            | Callback::PushAt(..)
+            | Callback::GroupArea(..)
+            | Callback::GroupAreaSet(..)) => self.push_step(push),
             Callback::HelpAsk => self.ask_help(HelpDraft {
                 lesson: None,
                 step: None,

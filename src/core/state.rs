@@ -104,6 +104,10 @@ pub struct Learner {
     /// When the learner opened their first lesson (counted as "started").
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub started: Option<Timestamp>,
+    /// When the learner first opened a lesson of each topic, by topic id
+    /// (counted as "started the topic").
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub topic_starts: BTreeMap<String, Timestamp>,
     /// The area the learner says they live in; `None` until they pick one.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub area: Option<String>,
@@ -116,6 +120,10 @@ pub struct Learner {
     /// The group card the learner first came in through, by group code.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub via_group: Option<String>,
+    /// The area of that group, followed while the learner has none of
+    /// their own: they count for it.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub group_area: Option<String>,
     /// Certificates earned, by topic id (`BASIC` for the overall one).
     #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
     pub certificates: BTreeMap<String, CertificateStamp>,
@@ -123,6 +131,10 @@ pub struct Learner {
     /// came from, where the cards they pick privately are posted.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub push_group: Option<String>,
+    /// For staff: when the "look in your private chat" notice was last
+    /// posted in each group (by chat id), so repeated `/push` stays quiet.
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub push_notices: BTreeMap<String, Timestamp>,
     /// Waiting for a question to a volunteer, and where the learner was
     /// when they asked.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -302,12 +314,15 @@ impl Learner {
             area_asked: false,
             mentor: None,
             via_group: None,
+            topic_starts: BTreeMap::new(),
+            group_area: None,
             certificates: BTreeMap::new(),
             push_group: None,
             profile: Profile::default(),
             vneid: None,
             certificate_name: None,
             report_reminder: None,
+            push_notices: BTreeMap::new(),
             help_draft: None,
             open_help: None,
             helping: None,
@@ -342,6 +357,16 @@ impl Learner {
         self.progress
             .iter()
             .filter(|(_, p)| p.completed.is_none())
+            .filter_map(|(id, p)| Some((lessons.lesson(id)?, p.updated)))
+            .max_by_key(|(_, updated)| *updated)
+            .map(|(lesson, _)| lesson)
+    }
+
+    /// The lesson finished (or finished again) last, if still in the tree.
+    pub fn last_completed<'t>(&self, lessons: &'t LessonTree) -> Option<&'t Lesson> {
+        self.progress
+            .iter()
+            .filter(|(_, p)| p.completed.is_some())
             .filter_map(|(id, p)| Some((lessons.lesson(id)?, p.updated)))
             .max_by_key(|(_, updated)| *updated)
             .map(|(lesson, _)| lesson)

@@ -41,26 +41,17 @@ pub fn vietnam_time(at: Timestamp) -> time::OffsetDateTime {
         .unwrap_or(time::OffsetDateTime::UNIX_EPOCH)
 }
 
-/// `dd/mm/yyyy` in Vietnam, as people write dates there.
-pub fn format_date(at: Timestamp) -> String {
+/// `yyyy-mm-dd` in Vietnam: the date as data (in exported files), which
+/// every spreadsheet reads as a date whatever its language. Dates people
+/// read are `Arg::Date`, written by the i18n layer.
+pub fn iso_date(at: Timestamp) -> String {
     let local = vietnam_time(at);
     format!(
-        "{:02}/{:02}/{}",
-        local.day(),
+        "{}-{:02}-{:02}",
+        local.year(),
         u8::from(local.month()),
-        local.year()
+        local.day()
     )
-}
-
-/// A share as a percentage with one decimal: `24,7%` in Vietnamese (decimal
-/// comma), `24.7%` otherwise.
-pub fn format_percent(lang: &str, share: f64) -> String {
-    let text = format!("{:.1}%", share * 100.0);
-    if lang == "vi" {
-        text.replace('.', ",")
-    } else {
-        text
-    }
 }
 
 /// The year and quarter number (1-4) of a quarter.
@@ -164,6 +155,8 @@ impl StatsView {
 pub enum Metric {
     /// Learners who opened their first lesson.
     Started,
+    /// Learners who opened their first lesson of this topic.
+    TopicStarted(String),
     /// Learners who completed this lesson (first completion).
     Lesson(String),
     /// Learners who completed this topic: the topic certificates.
@@ -193,6 +186,7 @@ impl Metric {
     pub fn key(&self) -> String {
         match self {
             Metric::Started => "started".into(),
+            Metric::TopicStarted(id) => format!("ts:{id}"),
             Metric::Lesson(id) => format!("l:{id}"),
             Metric::Topic(id) => format!("t:{id}"),
             Metric::Basic => "basic".into(),
@@ -213,6 +207,8 @@ impl Metric {
                     Some(Metric::Lesson(id.to_string()))
                 } else if let Some(id) = key.strip_prefix("t:") {
                     Some(Metric::Topic(id.to_string()))
+                } else if let Some(id) = key.strip_prefix("ts:") {
+                    Some(Metric::TopicStarted(id.to_string()))
                 } else {
                     let (base, segment) = key.split_once('@')?;
                     let counts = match Metric::from_key(base)? {
@@ -247,9 +243,16 @@ pub struct CounterKey {
 }
 
 /// Everything `learner` counts for. A learner without an area counts for the
-/// root only (the province sees them; no commune does).
+/// area of the group card they came in through, if it has one, and otherwise
+/// for the root only (the province sees them; no commune does).
 pub fn contributions(learner: &Learner, areas: &AreaTree) -> BTreeSet<CounterKey> {
-    let mut scopes: Vec<String> = match learner.area.as_deref().filter(|a| areas.get(a).is_some()) {
+    let known = |a: &&str| areas.get(a).is_some();
+    let area = learner
+        .area
+        .as_deref()
+        .filter(known)
+        .or_else(|| learner.group_area.as_deref().filter(known));
+    let mut scopes: Vec<String> = match area {
         Some(area) => areas.path(area).iter().map(|a| area_scope(&a.id)).collect(),
         None => vec![area_scope(&areas.root().id)],
     };
@@ -276,6 +279,9 @@ pub fn contributions(learner: &Learner, areas: &AreaTree) -> BTreeSet<CounterKey
     }
     if let Some(answer) = learner.vneid.filter(|v| v.answer == Vneid::Yes) {
         indicator(answer.at, Counts::Vneid, &mut units);
+    }
+    for (topic, at) in &learner.topic_starts {
+        units.push((*at, Metric::TopicStarted(topic.clone())));
     }
     for (lesson, progress) in &learner.progress {
         if let Some(done) = &progress.completed {
@@ -316,11 +322,13 @@ pub fn counter_deltas(
 /// are they recomputed (a plain button press costs nothing extra).
 pub fn may_change_counts(before: &Learner, after: &Learner) -> bool {
     before.area != after.area
+        || before.group_area != after.group_area
         || before.via_group != after.via_group
         || before.started != after.started
         || before.profile.age != after.profile.age
         || before.profile.group != after.profile.group
         || before.vneid != after.vneid
+        || before.topic_starts.len() != after.topic_starts.len()
         || before.certificates.len() != after.certificates.len()
         || before.completed_count() != after.completed_count()
 }
@@ -359,11 +367,9 @@ mod tests {
     }
 
     #[test]
-    fn dates_and_percents_read_as_in_vietnam() {
-        assert_eq!(format_date(Q4_2026_START), "01/10/2026");
-        assert_eq!(format_date(Q4_2026_START - 1), "30/09/2026");
-        assert_eq!(format_percent("vi", 0.247), "24,7%");
-        assert_eq!(format_percent("en", 0.247), "24.7%");
+    fn data_dates_are_iso_in_vietnam_time() {
+        assert_eq!(iso_date(Q4_2026_START), "2026-10-01");
+        assert_eq!(iso_date(Q4_2026_START - 1), "2026-09-30");
     }
 
     #[test]
@@ -379,6 +385,7 @@ mod tests {
                 Counts::Vneid,
                 Segment::Group(crate::indicator::PopGroup::PublicServant),
             ),
+            Metric::TopicStarted("safety".into()),
         ] {
             assert_eq!(Metric::from_key(&m.key()), Some(m));
         }

@@ -282,6 +282,7 @@ impl Telegram {
                 teloxide::types::PublicChatKind::Channel(_) => return None,
                 _ => Place::Group {
                     chat: chat.id.0.to_string(),
+                    chat_title: chat.title().map(str::to_string),
                 },
             },
         };

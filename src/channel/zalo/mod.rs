@@ -181,7 +181,15 @@ impl Zalo {
                 if !matches!(&input, Input::Text(t) if t.trim_start().starts_with('/')) {
                     return;
                 }
-                (user, input, Place::Group { chat: group })
+                (
+                    user,
+                    input,
+                    // Zalo's group events name no group title.
+                    Place::Group {
+                        chat: group,
+                        chat_title: None,
+                    },
+                )
             }
             Kind::Unfollow { user } => {
                 tracing::info!(user, "a user unfollowed the oa");
@@ -221,7 +229,7 @@ impl Zalo {
                     return;
                 }
             };
-        if let Place::Group { chat } = &place {
+        if let Place::Group { chat, .. } = &place {
             for action in &handled.actions {
                 let Action::Send(message) = action;
                 if let Err(e) = self.send_group(chat, &handled.lang, message).await {

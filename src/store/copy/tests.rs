@@ -178,6 +178,8 @@ fn fill(store: &dyn Store, n: usize) {
             kind: LinkKind::Group {
                 channel: "telegram".into(),
                 chat: "-100".into(),
+                title: Some("Tổ 5 học số".into()),
+                area: Some("ward".into()),
             },
             created_by: id("tg:vol"),
             created: 7,

@@ -97,7 +97,7 @@ fn export_in(
     each(
         client,
         "SELECT code, kind, role, area, mentor, channel, lang, chat, created_by, created, \
-         expires, used_by FROM links",
+         expires, used_by, title FROM links",
         &mut |row| Ok(out(Record::Link(rows::link(row)?))?),
     )?;
     each(

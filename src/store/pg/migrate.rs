@@ -14,6 +14,10 @@ const MIGRATIONS: &[(&str, &str)] = &[
         "questions and timers",
         include_str!("migrations/0002_questions_and_timers.sql"),
     ),
+    (
+        "group titles",
+        include_str!("migrations/0003_group_titles.sql"),
+    ),
 ];
 
 /// The schema version this build reads and writes.

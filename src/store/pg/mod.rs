@@ -529,11 +529,12 @@ const SAVE_STAFF: &str = "INSERT INTO staff (learner, role, area, since, granted
 const REMOVE_STAFF: &str = "DELETE FROM staff WHERE learner = $1";
 
 const SAVE_LINK: &str = "INSERT INTO links (code, kind, role, area, mentor, channel, lang, chat, \
-    created_by, created, expires, used_by) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12) \
+    created_by, created, expires, used_by, title) \
+    VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13) \
     ON CONFLICT (code) DO UPDATE SET kind = excluded.kind, role = excluded.role, area = excluded.area, \
     mentor = excluded.mentor, channel = excluded.channel, lang = excluded.lang, chat = excluded.chat, \
     created_by = excluded.created_by, created = excluded.created, expires = excluded.expires, \
-    used_by = excluded.used_by";
+    used_by = excluded.used_by, title = excluded.title";
 
 const SAVE_CERTIFICATE: &str = "INSERT INTO certificates (code, learner, name, topic, at, lessons) \
     VALUES ($1, $2, $3, $4, $5, $6) ON CONFLICT (code) DO UPDATE SET learner = excluded.learner, \
@@ -767,7 +768,7 @@ impl Store for PgStore {
         self.read(|db| {
             let rows = db.query(
                 "SELECT code, kind, role, area, mentor, channel, lang, chat, created_by, created, \
-                 expires, used_by FROM links WHERE code = $1",
+                 expires, used_by, title FROM links WHERE code = $1",
                 &[&code],
             )?;
             rows.first().map(rows::link).transpose()

@@ -658,6 +658,7 @@ pub(super) struct LinkRow<'a> {
     channel: Option<&'a str>,
     lang: Option<&'a str>,
     chat: Option<&'a str>,
+    title: Option<&'a str>,
     created_by: &'a str,
     created: OffsetDateTime,
     expires: Option<OffsetDateTime>,
@@ -675,6 +676,7 @@ impl<'a> LinkRow<'a> {
             channel: None,
             lang: None,
             chat: None,
+            title: None,
             created_by: link.created_by.as_str(),
             created: ts(link.created)?,
             expires: link.expires.map(ts).transpose()?,
@@ -696,16 +698,23 @@ impl<'a> LinkRow<'a> {
                 row.channel = Some(channel);
                 row.lang = Some(lang.as_str());
             }
-            LinkKind::Group { channel, chat } => {
+            LinkKind::Group {
+                channel,
+                chat,
+                title,
+                area,
+            } => {
                 row.kind = "group";
                 row.channel = Some(channel);
                 row.chat = Some(chat);
+                row.title = title.as_deref();
+                row.area = area.as_deref();
             }
         }
         Ok(row)
     }
 
-    pub fn params(&self) -> [Param<'_>; 12] {
+    pub fn params(&self) -> [Param<'_>; 13] {
         let l = self.link;
         [
             &l.code,
@@ -720,6 +729,7 @@ impl<'a> LinkRow<'a> {
             &self.created,
             &self.expires,
             &self.used_by,
+            &self.title,
         ]
     }
 }
@@ -744,6 +754,8 @@ pub(super) fn link(row: &Row) -> Result<Link, Fail> {
         "group" => LinkKind::Group {
             channel: text(5)?,
             chat: text(7)?,
+            title: col(row, 12)?,
+            area: col(row, 3)?,
         },
         other => return Err(Fail::Store(corrupt(row, format!("link kind {other}")))),
     };
