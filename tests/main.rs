@@ -6,6 +6,7 @@ mod fake_zalo_api;
 mod layering;
 mod learner_support;
 mod lesson_validation;
+mod privacy;
 mod roles_and_figures;
 mod shipped_lessons;
 mod support;

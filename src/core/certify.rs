@@ -91,6 +91,11 @@ impl Turn<'_> {
         let Some(mentor) = self.learner.mentor.clone() else {
             return;
         };
+        // A mentor whose role was revoked hears nothing more (M4); when the
+        // role cannot be read, the notice is left out rather than risked.
+        if !self.may_mentor(&mentor.id).unwrap_or(false) {
+            return;
+        }
         let name: String = self.learner.display_name.chars().take(32).collect();
         let message = Message::default().para(
             Text::new("mentee-finished-topic")
