@@ -130,6 +130,7 @@ fn main() {
                     topic: topic.id.clone(),
                     at,
                     lessons: Vec::new(),
+                    revoked: None,
                 });
             }
         }

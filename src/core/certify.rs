@@ -84,6 +84,7 @@ impl Turn<'_> {
             topic: topic.to_string(),
             at: self.now,
             lessons,
+            revoked: None,
         });
     }
 
@@ -258,6 +259,15 @@ impl Turn<'_> {
             return self
                 .send(Message::default().para(Text::new("verify-unknown").arg("code", shown)));
         };
+        if let Some(at) = cert.revoked {
+            return self.send(
+                Message::default().para(
+                    Text::new("verify-revoked")
+                        .arg("code", cert.code.clone())
+                        .arg("date", Arg::Date(at)),
+                ),
+            );
+        }
         let lang = self.lang();
         // The overall certificate's name is interface text: `basic` selects it.
         let topic = self

@@ -4,12 +4,14 @@
 //! crosses it, so a server database can implement it later. One conformance
 //! suite runs against every implementation.
 
+mod forget;
 mod memory;
 mod sled_store;
 
 use std::collections::BTreeMap;
 use std::path::PathBuf;
 
+pub use forget::{Forget, ForgetReport};
 pub use memory::MemoryStore;
 pub use sled_store::SledStore;
 
@@ -147,6 +149,11 @@ pub trait Store: Send + Sync {
 
     /// Makes every earlier write durable.
     fn flush(&self) -> Result<(), StoreError>;
+
+    /// Deletes a learner's personal data in one atomic write, with the
+    /// counter changes and messages of `forget` (see `forget.rs` for what is
+    /// deleted, what is anonymised and why); durable when it returns.
+    fn forget(&self, forget: &Forget<'_>) -> Result<ForgetReport, StoreError>;
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -208,6 +215,9 @@ impl Directory for StoreDirectory<'_> {
     }
     fn open_threads(&self) -> Result<Vec<HelpThread>, Unavailable> {
         self.0.open_threads().map_err(unavailable)
+    }
+    fn attempts(&self, id: &LearnerId) -> Result<Vec<QuizAttempt>, Unavailable> {
+        self.0.attempts(id).map_err(unavailable)
     }
 }
 
