@@ -15,6 +15,7 @@ fn certificate() -> CertificateView {
         heading_en: "Certificate of completion".into(),
         awarded_to: "Trao cho · Awarded to".into(),
         name: "Nguyễn Thị Hằng".into(),
+        area: Some("Tổ dân phố 1, Phường Hoa Sen, Tỉnh Mẫu".into()),
         topic: "Dịch vụ công trực tuyến · Online public services".into(),
         lessons: (1..=8)
             .map(|i| CertificateLine {

@@ -8,6 +8,7 @@ use crate::area::{AreaError, AreaTree};
 use crate::core::{Core, LearnerId};
 use crate::engine::Engine;
 use crate::i18n::{LocaleError, Localizer};
+use crate::indicator::{IndicatorError, Indicators};
 use crate::lesson::{LessonTree, LoadError, load_tree};
 use crate::present::Presenter;
 use crate::store::{SledStore, StoreError};
@@ -19,6 +20,9 @@ pub struct Paths {
     pub data: PathBuf,
     /// The area tree file (`areas.toml`).
     pub areas: PathBuf,
+    /// The indicators and targets (`indicators.toml`); `None` reports the
+    /// basic-skills line alone, against the area file's targets.
+    pub indicators: Option<PathBuf>,
 }
 
 /// Who may do what, from the configuration.
@@ -38,6 +42,8 @@ pub enum StartError {
     Store(#[from] StoreError),
     #[error(transparent)]
     Areas(#[from] AreaError),
+    #[error(transparent)]
+    Indicators(#[from] IndicatorError),
 }
 
 pub struct App {
@@ -52,9 +58,21 @@ impl App {
         let lessons = Arc::new(load_tree(&paths.lessons)?);
         let localizer = Arc::new(Localizer::load(&paths.locales)?);
         let areas = Arc::new(AreaTree::load(&paths.areas)?);
+        let indicators = match &paths.indicators {
+            Some(file) => {
+                let loaded = Indicators::load(file, &areas, &lessons)?;
+                for warning in &loaded.warnings {
+                    tracing::warn!("{warning}");
+                    eprintln!("warning: {warning}");
+                }
+                loaded.indicators
+            }
+            None => Indicators::default(),
+        };
         let store = Arc::new(SledStore::open(&paths.data)?);
         let core = Core::new(lessons, localizer.languages())
             .with_areas(areas)
+            .with_indicators(Arc::new(indicators))
             .with_admins(staffing.admins.clone());
         Ok(Self::with_core(core, localizer, store))
     }

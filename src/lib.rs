@@ -7,9 +7,11 @@
 //! - [`store`]: persistence behind a small trait; sled by default.
 //! - [`engine`]: runs the core against a store for one event.
 //! - [`i18n`]: interface text through Fluent.
+//! - [`indicator`]: the movement's indicators and targets, validated.
 //! - [`channel`]: the edges that talk to people (console, …).
 //! - [`search`]: a typed question finds its lesson (pure, over the lesson tree).
 //! - [`render`]: certificate and chart pictures (SVG → PNG), platform-free.
+//! - [`report_xlsx`]: the quarterly report as a spreadsheet.
 //! - [`app`]: start-up wiring shared by every command.
 
 pub mod app;
@@ -18,9 +20,11 @@ pub mod channel;
 pub mod core;
 pub mod engine;
 pub mod i18n;
+pub mod indicator;
 pub mod lang;
 pub mod lesson;
 pub mod present;
 pub mod render;
+pub mod report_xlsx;
 pub mod search;
 pub mod store;

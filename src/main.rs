@@ -12,6 +12,7 @@ use hocvuso::core::LearnerId;
 use hocvuso::lesson::{LoadError, check_tree};
 
 const DEFAULT_AREAS: &str = "areas.toml";
+const DEFAULT_INDICATORS: &str = "indicators.toml";
 
 #[derive(Parser)]
 #[command(
@@ -39,6 +40,9 @@ struct Cli {
     /// The area tree: province → commune/ward → residential group [default: areas.toml].
     #[arg(long, global = true, env = "HOCVUSO_AREAS")]
     areas: Option<PathBuf>,
+    /// The indicators, targets and report deadline [default: indicators.toml when it exists].
+    #[arg(long, global = true, env = "HOCVUSO_INDICATORS")]
+    indicators: Option<PathBuf>,
     /// Admins by channel user id, comma-separated (`tg:123,console:admin`).
     #[arg(
         long = "admins",
@@ -52,6 +56,15 @@ struct Cli {
 }
 
 impl Cli {
+    /// The indicator file: as given, or the default one if it is there
+    /// (without one, the report has the basic-skills line alone).
+    fn indicators(&self) -> Option<PathBuf> {
+        self.indicators.clone().or_else(|| {
+            let default = PathBuf::from(DEFAULT_INDICATORS);
+            default.exists().then_some(default)
+        })
+    }
+
     fn staffing(&self) -> anyhow::Result<Staffing> {
         let admins = self
             .admins
@@ -131,6 +144,7 @@ fn main() -> ExitCode {
 
 fn run(cli: Cli) -> anyhow::Result<ExitCode> {
     let staffing = cli.staffing()?;
+    let indicators = cli.indicators();
     match cli.command {
         Command::Lessons {
             command: LessonsCommand::Check { dir },
@@ -141,6 +155,7 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
                 locales: cli.locales,
                 data,
                 areas: cli.areas.unwrap_or_else(|| PathBuf::from(DEFAULT_AREAS)),
+                indicators,
             };
             let app = App::start(&paths, &staffing).map_err(explain_start)?;
             let stdin = std::io::stdin();
@@ -172,6 +187,7 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
                 locales: cli.locales,
                 data: PathBuf::new(),
                 areas: PathBuf::new(),
+                indicators,
             },
             cli.areas,
             staffing,

@@ -1,6 +1,6 @@
 //! Attachments made concrete for a channel: a lesson picture stays a file,
 //! a certificate or a chart becomes a PNG drawn in the reader's language, a
-//! document stays bytes with its name.
+//! document stays bytes with its name, a report becomes a spreadsheet.
 //!
 //! Shared by every channel so that each only uploads `Media`. It knows
 //! Fluent (for the words on pictures) and the renderer, never a platform.
@@ -55,6 +55,14 @@ impl Presenter {
                 name: "bieu-do.png".into(),
                 png: self.renderer.chart_png(&self.chart_view(lang, spec))?,
             },
+            Attachment::Report(report) => {
+                let doc = crate::report_xlsx::document(&self.localizer, lang, report)
+                    .ok_or(RenderError::Document)?;
+                Media::Document {
+                    name: doc.name,
+                    bytes: doc.content,
+                }
+            }
             Attachment::Forward(_) => return Err(RenderError::Forwarded),
         })
     }
@@ -124,6 +132,7 @@ impl Presenter {
             heading_en: self.text(&en, heading),
             awarded_to: self.text(lang, "certificate-awarded-to"),
             name: spec.name.clone(),
+            area: spec.area.clone(),
             topic,
             lessons,
             issued: self.localizer.text(
@@ -152,11 +161,17 @@ impl Presenter {
                 } else {
                     bar.done as f64 / bar.adults as f64
                 };
+                // Without a population there is no share to draw or print.
+                let caption = if bar.adults == 0 {
+                    bar.done.to_string()
+                } else {
+                    format!("{} / {} ({})", bar.done, bar.adults, percent(share))
+                };
                 ChartBar {
                     label: bar.label.clone(),
                     value: share,
                     target: bar.target,
-                    caption: format!("{} / {} ({})", bar.done, bar.adults, percent(share)),
+                    caption,
                 }
             })
             .collect();
@@ -184,6 +199,7 @@ mod tests {
         CertificateSpec {
             code: "K7QM-2XPD-9ARC".into(),
             name: "Nguyễn Thị Lan".into(),
+            area: Some("Tổ dân phố 1, Phường Hoa Sen, Tỉnh Mẫu".into()),
             basic,
             topic: "An toàn trên mạng".into(),
             topic_vi: "An toàn trên mạng".into(),
@@ -263,6 +279,14 @@ mod tests {
         };
         let view = p.chart_view(&vi, &chart);
         assert_eq!(view.bars[0].caption, "450 / 45000 (1,0%)");
+        let unknown = ChartSpec {
+            bars: vec![Bar {
+                adults: 0,
+                ..chart.bars[0].clone()
+            }],
+            ..chart.clone()
+        };
+        assert_eq!(p.chart_view(&vi, &unknown).bars[0].caption, "450");
         assert!(view.title.contains("Tỉnh Mẫu"));
         let doc = Attachment::Document(Document {
             name: "a.csv".into(),

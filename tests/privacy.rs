@@ -119,6 +119,9 @@ fn busy_learner(bot: &mut Bot, who: &str) -> String {
     bot.press(who, Callback::SetLang(vi()));
     bot.press(who, Callback::AreaSet("hoa-sen-tdp-1".into()));
     bot.finish_topic(who, "digital-market");
+    // The certificate asks for the name to print.
+    let h = bot.say(who, "Nguyễn Thị Tư");
+    assert!(keys(&h).contains(&"name-set".to_string()), "{:?}", keys(&h));
     bot.press(who, Callback::HelpAsk);
     bot.say(who, "Bác muốn hỏi cách chuyển tiền cho con");
     let relayed = bot.store.outbox_due("telegram", bot.now, 100).unwrap();
@@ -150,6 +153,7 @@ fn mydata_shows_everything_kept_and_the_mentor_can_be_left() {
         "mydata-name",
         "mydata-area",
         "mydata-mentor",
+        "profile-summary",
         "mydata-lesson-done",
         "mydata-certificate",
         "mydata-answers",
@@ -213,6 +217,7 @@ fn forget_and_check(bot: &mut Bot, dump: &dyn Fn(&Bot) -> String) {
     let who = "tg:4242";
     let code = busy_learner(bot, who);
     assert!(dump(bot).contains("Người tg:4242"));
+    assert!(dump(bot).contains("Nguyễn Thị Tư"));
     let learners = ["tg:1", "tg:5", who];
     assert_figures_equal_a_recount(bot, &learners);
     let before = bot
@@ -242,6 +247,10 @@ fn forget_and_check(bot: &mut Bot, dump: &dyn Fn(&Bot) -> String) {
         "the id is gone: {everything}"
     );
     assert!(!everything.contains("Người tg:4242"), "the name is gone");
+    assert!(
+        !everything.contains("Nguyễn Thị Tư"),
+        "the printed name is gone"
+    );
     assert!(
         !everything.contains("chuyển tiền cho con"),
         "the question is gone"

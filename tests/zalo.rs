@@ -226,14 +226,31 @@ async fn a_learner_finishes_a_lesson_and_its_quiz() {
 
     // The topic's other lesson: the topic certificate and (the fixture's one
     // core topic being done) the basic-skills one are drawn and uploaded.
-    for data in [
-        "1:l:basics-call",
-        "1:q:basics-call:0",
-        "1:a:basics-call:0:0",
-    ] {
+    for data in ["1:l:basics-call", "1:q:basics-call:0"] {
         let id = bot.msg_id();
         exchange(&fake, &bot, text_event(LAN, &id, &format!("#hv:{data}"))).await;
     }
+    // Before the first certificate, the name to print: Zalo gives none, so
+    // the learner types it (no button to tap).
+    let id = bot.msg_id();
+    let before = fake.requests().len();
+    assert_eq!(
+        bot.post(&text_event(LAN, &id, "#hv:1:a:basics-call:0:0"))
+            .await,
+        200
+    );
+    fake.wait_for("the name question", |r| {
+        r[before..]
+            .iter()
+            .any(|r| r.is_send() && r.text().contains("in tên nào"))
+    })
+    .await;
+    let named = say(&fake, &mut bot, "Nguyễn Thị Lan").await;
+    assert!(
+        texts(&named).contains("Đã ghi tên \"Nguyễn Thị Lan\""),
+        "{}",
+        texts(&named)
+    );
     fake.wait_for("two certificate uploads", |r| {
         r.iter()
             .filter(|r| {
@@ -546,4 +563,46 @@ async fn a_volunteer_pushes_a_card_from_a_zalo_group() {
         posts[1].text()
     );
     bot.stop().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_reminder_that_cannot_go_freely_is_dropped_not_paid_for_or_kept() {
+    let fake = FakeZalo::start("A0", "R0").await;
+    let store = Arc::new(MemoryStore::new());
+    let bot = start(&fake, store.clone()).await;
+    let reminder = Outgoing {
+        channel: "zalo".into(),
+        to: Recipient::Learner {
+            id: LearnerId::new("zalo:8010").unwrap(),
+        },
+        lang: Lang::new("vi"),
+        message: Message::default().para(
+            hocvuso::core::Text::new("reminder-first")
+                .name("")
+                .arg("lesson", "Cài VNeID"),
+        ),
+        not_before: 0,
+    };
+    let volunteer = Learner::new(LearnerId::new("zalo:7000").unwrap(), "zalo", "", 0);
+    store
+        .commit(&Change {
+            outbox: std::slice::from_ref(&reminder),
+            ..Change::of(&volunteer)
+        })
+        .unwrap();
+    // The learner never wrote and proactive messages are off: it is taken
+    // out of the outbox, not sent and not kept for their next message.
+    for _ in 0..50 {
+        if store.outbox_due("zalo", i64::MAX, 10).unwrap().is_empty() {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+    assert!(store.outbox_due("zalo", i64::MAX, 10).unwrap().is_empty());
+    assert!(fake.sends().is_empty());
+    bot.stop().await;
+    let kept = store
+        .channel_get(&hocvuso::channel::zalo::deferred_key("8010"))
+        .unwrap();
+    assert!(kept.as_deref().is_none_or(|k| k == "[]"), "{kept:?}");
 }

@@ -81,3 +81,9 @@ nudge-enough = This person was reminded twice for this lesson. You could call or
 unanswered-title = Questions with no lesson (last {$days} days)
 unanswered-line = {$count} times: {$question}
 unanswered-none = No question has gone without a lesson yet.
+
+# Figures for officials
+stats-support = 🙋 Asking volunteers: {$asked} questions, {$answered} answered, {$helped} found it helpful{ $known ->
+    [yes] ; half were answered within {$median} minutes
+   *[no] {""}
+}. 🔔 Reminders: {$reminded} sent, {$back} learners came back within 2 days.

@@ -55,7 +55,7 @@ summary-total = In all: {$score}/{$total} answered right the first time.
 progress-title = 📊 Your learning results
 progress-topic = {$topic}: {$done}/{$total} lessons done
 help-title = ❓ How to use
-help-text = Just tap the buttons under the messages; there is no need to type. You can stop at any time: next time, tap "Continue" to return to the same place. If you like, you can also type these commands: /menu (main menu), /progress (results), /lang (change language), /help (this help).
+help-text = Just tap the buttons under the messages; there is no need to type. You can stop at any time: next time, tap "Continue" to return to the same place. If you like, you can also type these commands: /menu (main menu), /progress (results), /lang (change language), /profile (about you), /name (the name on certificates), /help (this help).
 
 ## When something does not fit
 free-text-hint = To ask something, just type your question, for example "how do I install VNeID". Or tap the buttons below:

@@ -154,6 +154,6 @@ certificate-code-label = Verification code
 certificate-verify-hint = Officials and volunteers can check it with /verify and this code
 chart-target = Target
 chart-empty = No area to show yet
-official-help = Official commands: /stats (figures by area, topic and period, with a chart), /export (a CSV file for the quarterly report), /invite (a volunteer invite).
+official-help = Official commands: /stats (figures by area, topic and period, with a chart), /export (a CSV file for the quarterly report), /report (the quarterly report against the targets, with an Excel file and deadline reminders), /invite (a volunteer invite).
 admin-help = Admin commands: /grant <id> <volunteer|official> <area>, /revoke <id>. People see their own id with /whoami.
 push-check-private = I have sent the list of lessons to your private chat with the bot. If you don't see it, open your private chat with the bot and type /push.

@@ -81,3 +81,9 @@ nudge-enough = Người này đã được nhắc hai lần cho bài này. Bạn
 unanswered-title = Câu hỏi chưa có bài học ({$days} ngày qua)
 unanswered-line = {$count} lần: {$question}
 unanswered-none = Chưa có câu hỏi nào mà không tìm được bài học.
+
+# Số liệu cho cán bộ
+stats-support = 🙋 Hỏi tình nguyện viên: {$asked} câu hỏi, {$answered} được trả lời, {$helped} người thấy có ích{ $known ->
+    [yes] ; nửa số câu được trả lời trong vòng {$median} phút
+   *[no] {""}
+}. 🔔 Nhắc học: {$reminded} lời nhắc, {$back} người quay lại học trong 2 ngày.

@@ -55,7 +55,7 @@ summary-total = Tổng cộng: đúng {$score}/{$total} câu ngay lần đầu.
 progress-title = 📊 Kết quả học tập của bác
 progress-topic = {$topic}: đã xong {$done}/{$total} bài
 help-title = ❓ Cách dùng
-help-text = Bác chỉ cần bấm vào các nút bên dưới tin nhắn, không cần gõ chữ. Học dở lúc nào cũng được: lần sau bấm "Học tiếp" là quay lại đúng chỗ cũ. Nếu muốn, bác có thể gõ các lệnh: /menu (trang chính), /progress (kết quả), /lang (đổi ngôn ngữ), /help (hướng dẫn).
+help-text = Bác chỉ cần bấm vào các nút bên dưới tin nhắn, không cần gõ chữ. Học dở lúc nào cũng được: lần sau bấm "Học tiếp" là quay lại đúng chỗ cũ. Nếu muốn, bác có thể gõ các lệnh: /menu (trang chính), /progress (kết quả), /lang (đổi ngôn ngữ), /profile (thông tin của bác), /name (tên in trên giấy chứng nhận), /help (hướng dẫn).
 
 ## Khi có gì không khớp
 free-text-hint = Bác muốn hỏi gì thì cứ gõ câu hỏi, ví dụ "cài VNeID thế nào". Hoặc bác bấm các nút bên dưới:

@@ -154,6 +154,6 @@ certificate-code-label = Mã xác nhận
 certificate-verify-hint = Cán bộ, tình nguyện viên kiểm tra bằng lệnh /verify và mã này
 chart-target = Mục tiêu
 chart-empty = Chưa có khu vực nào để hiển thị
-official-help = Lệnh của cán bộ: /stats (số liệu theo khu vực, chủ đề, kỳ báo cáo, có biểu đồ), /export (tải bảng CSV cho báo cáo quý), /invite (tạo lời mời tình nguyện viên).
+official-help = Lệnh của cán bộ: /stats (số liệu theo khu vực, chủ đề, kỳ báo cáo, có biểu đồ), /export (tải bảng CSV cho báo cáo quý), /report (báo cáo quý theo chỉ tiêu, kèm bảng Excel và nhắc hạn nộp), /invite (tạo lời mời tình nguyện viên).
 admin-help = Lệnh của quản trị viên: /grant <mã> <volunteer|official> <khu vực>, /revoke <mã>. Mỗi người xem mã của mình bằng /whoami.
 push-check-private = Mình đã gửi danh sách bài học vào trò chuyện riêng của bạn với bot. Nếu chưa thấy, hãy mở trò chuyện riêng với bot và gõ /push.

@@ -93,6 +93,11 @@ impl<'a, W: Write> Console<'a, W> {
             "hocvuso — {} (gõ số để bấm nút, \"q\" để thoát · type a number to press a button, \"q\" to quit)",
             self.user
         )?;
+        // Timers due while the learner was away (a reminder) run before the
+        // learner's return counts as activity; what they and others sent is
+        // shown after the greeting.
+        let now = (self.clock)();
+        self.engine.tick(now, 100)?;
         match &options.lang {
             Some(lang) => {
                 let languages = self.localizer.languages();

@@ -137,6 +137,8 @@ pub enum Attachment {
     Chart(ChartSpec),
     /// A certificate picture to draw.
     Certificate(CertificateSpec),
+    /// An official's quarterly report, written as a spreadsheet at the edge.
+    Report(super::report::Report),
     /// A photo or voice message a person sent, passed on to another (by the
     /// channel's own file reference, when it has one).
     Forward(super::state::Media),
@@ -167,6 +169,9 @@ pub struct ChartBar {
 pub struct CertificateSpec {
     pub code: String,
     pub name: String,
+    /// Where the learner lives, when they chose an area.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub area: Option<String>,
     /// `true` for the overall certificate of basic digital skills.
     pub basic: bool,
     pub topic: String,

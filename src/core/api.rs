@@ -18,6 +18,7 @@ use super::stats::CounterKey;
 use super::timer::{Timer, TimerKind};
 use super::turn::{Context, Turn};
 use crate::area::AreaTree;
+use crate::indicator::Indicators;
 use crate::lesson::LessonTree;
 use crate::search::SearchIndex;
 
@@ -103,6 +104,8 @@ pub struct Core {
     pub(super) areas: Arc<AreaTree>,
     /// Admins named in the configuration: they need no stored role.
     pub(super) admins: Vec<LearnerId>,
+    /// What officials report against, and when.
+    pub(super) indicators: Arc<Indicators>,
     pub(super) search: Arc<SearchIndex>,
     /// Daytime seconds before a question nobody took moves up a level.
     pub(super) help_escalate_after: i64,
@@ -118,6 +121,7 @@ impl Core {
             areas: Arc::new(AreaTree::single("all", "—")),
             admins: Vec::new(),
             search,
+            indicators: Arc::new(Indicators::default()),
             help_escalate_after: 4 * 3600,
             reminder_delays: ReminderDelays::default(),
         }
@@ -132,6 +136,15 @@ impl Core {
     pub fn with_reminder_delays(mut self, delays: ReminderDelays) -> Self {
         self.reminder_delays = delays;
         self
+    }
+
+    pub fn with_indicators(mut self, indicators: Arc<Indicators>) -> Self {
+        self.indicators = indicators;
+        self
+    }
+
+    pub fn indicators(&self) -> &Indicators {
+        &self.indicators
     }
 
     pub fn search(&self) -> &SearchIndex {
@@ -193,6 +206,10 @@ impl Core {
             TimerKind::Reminder => turn.reminder_due(),
             TimerKind::NextTopic { topic } => turn.next_topic_due(topic),
             TimerKind::Escalate { thread } => turn.escalate(thread),
+            TimerKind::ReportReminder => {
+                turn.report_due(timer.due);
+                turn.answers_to_outbox();
+            }
         }
         turn.reply
     }

@@ -8,13 +8,15 @@ use super::turn::Turn;
 
 impl Turn<'_> {
     /// After a finished lesson: ask once, if there is anything to choose.
-    pub(super) fn offer_area_once(&mut self) {
+    /// `true` if the question was sent.
+    pub(super) fn offer_area_once(&mut self) -> bool {
         if self.learner.area.is_some() || self.learner.area_asked || self.core.areas.len() < 2 {
-            return;
+            return false;
         }
         self.learner.area_asked = true;
         let root = self.core.areas.root().id.clone();
         self.area_screen(&root, Text::new("area-ask"));
+        true
     }
 
     /// The sub-areas of `area` (the root if `None`) as buttons.
@@ -75,12 +77,12 @@ impl Turn<'_> {
         self.learner.area_asked = true;
         let name = self.core.areas.full_name(area);
         self.send(Message::default().para(Text::new("area-set").arg("area", name)));
-        self.menu();
+        self.continue_after_questions();
     }
 
     pub(super) fn area_skip(&mut self) {
         self.learner.area_asked = true;
         self.send(Message::default().para(Text::new("area-skipped")));
-        self.menu();
+        self.continue_after_questions();
     }
 }

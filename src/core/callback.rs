@@ -7,8 +7,12 @@
 use std::fmt;
 
 use crate::core::Lang;
+use crate::core::profile::{Flow, ProfileField};
 use crate::core::records::BASIC;
-use crate::core::stats::{Period, StatsView};
+use crate::core::report::ReportView;
+use crate::core::state::Vneid;
+use crate::core::stats::{Period, Quarter, StatsView};
+use crate::indicator::{AgeBand, PopGroup};
 use crate::lesson::is_valid_id;
 
 /// Bumped when the encoding changes; older buttons then read as stale.
@@ -48,6 +52,21 @@ pub enum Callback {
     PushTopic(String),
     PushLesson(String),
     PushAt(String, usize),
+    /// An official's quarterly report of an area, or its chart, or turning
+    /// the deadline reminder on or off.
+    Report(String, Quarter, ReportView),
+    /// The learner's profile screen (`/profile`).
+    Profile,
+    /// Ask one profile question again, from the profile screen.
+    ProfileAsk(ProfileField),
+    /// The age band chosen (`None`: skipped).
+    ProfileAge(Option<AgeBand>, Flow),
+    /// The population group chosen (`None`: skipped).
+    ProfileGroup(Option<PopGroup>, Flow),
+    /// The answer to the VNeID question.
+    Vneid(Vneid, Flow),
+    /// Print the name the chat platform gives on certificates.
+    NameDisplay,
     /// Ask a volunteer: the bot then waits for the question.
     HelpAsk,
     /// "I am stuck here", from a lesson step.
@@ -209,6 +228,41 @@ impl Callback {
                 arity(2)?;
                 Callback::PushAt(id(0)?, num(1)?)
             }
+            "rp" => {
+                arity(3)?;
+                let quarter = digits(args[1], 6)?;
+                let view = ReportView::from_code(args[2]).ok_or(BadCallback)?;
+                Callback::Report(id(0)?, quarter as Quarter, view)
+            }
+            "pf" => arity(0).map(|_| Callback::Profile)?,
+            "pq" => {
+                arity(1)?;
+                Callback::ProfileAsk(ProfileField::from_code(args[0]).ok_or(BadCallback)?)
+            }
+            "pa" => {
+                arity(2)?;
+                let age = match args[0] {
+                    "x" => None,
+                    code => Some(AgeBand::from_code(code).ok_or(BadCallback)?),
+                };
+                Callback::ProfileAge(age, flow(args[1])?)
+            }
+            "pg" => {
+                arity(2)?;
+                let group = match args[0] {
+                    "x" => None,
+                    id => Some(PopGroup::from_id(id).ok_or(BadCallback)?),
+                };
+                Callback::ProfileGroup(group, flow(args[1])?)
+            }
+            "vn" => {
+                arity(2)?;
+                Callback::Vneid(
+                    Vneid::from_code(args[0]).ok_or(BadCallback)?,
+                    flow(args[1])?,
+                )
+            }
+            "nd" => arity(0).map(|_| Callback::NameDisplay)?,
             "ha" => arity(0).map(|_| Callback::HelpAsk)?,
             "hs" => {
                 arity(2)?;
@@ -239,6 +293,18 @@ impl Callback {
         };
         Ok(callback)
     }
+}
+
+/// Plain digits, at most `max` of them (timestamps, quarter numbers).
+fn digits(s: &str, max: usize) -> Result<u64, BadCallback> {
+    if s.is_empty() || s.len() > max || !s.bytes().all(|b| b.is_ascii_digit()) {
+        return Err(BadCallback);
+    }
+    s.parse().map_err(|_| BadCallback)
+}
+
+fn flow(code: &str) -> Result<Flow, BadCallback> {
+    Flow::from_code(code).ok_or(BadCallback)
 }
 
 impl From<Callback> for String {
@@ -282,6 +348,17 @@ impl fmt::Display for Callback {
             Callback::PushTopic(t) => write!(f, "pt:{t}"),
             Callback::PushLesson(l) => write!(f, "pl:{l}"),
             Callback::PushAt(l, n) => write!(f, "ps:{l}:{n}"),
+            Callback::Report(a, q, v) => write!(f, "rp:{a}:{q}:{}", v.code()),
+            Callback::Profile => write!(f, "pf"),
+            Callback::ProfileAsk(field) => write!(f, "pq:{}", field.code()),
+            Callback::ProfileAge(age, flow) => {
+                write!(f, "pa:{}:{}", age.map_or("x", AgeBand::code), flow.code())
+            }
+            Callback::ProfileGroup(group, flow) => {
+                write!(f, "pg:{}:{}", group.map_or("x", PopGroup::id), flow.code())
+            }
+            Callback::Vneid(answer, flow) => write!(f, "vn:{}:{}", answer.code(), flow.code()),
+            Callback::NameDisplay => write!(f, "nd"),
             Callback::HelpAsk => write!(f, "ha"),
             Callback::HelpStuck(l, s) => write!(f, "hs:{l}:{s}"),
             Callback::HelpSendTyped => write!(f, "hq"),
@@ -333,6 +410,16 @@ mod tests {
             Callback::PushTopic(long_id.clone()),
             Callback::PushLesson(long_id.clone()),
             Callback::PushAt(long_id.clone(), 3),
+            Callback::Report(long_id.clone(), 2100 * 4 + 3, ReportView::RemindOff),
+            Callback::Report("x".into(), 8107, ReportView::Full),
+            Callback::Profile,
+            Callback::ProfileAsk(ProfileField::Group),
+            Callback::ProfileAge(Some(AgeBand::From60), Flow::Onboarding),
+            Callback::ProfileAge(None, Flow::Edit),
+            Callback::ProfileGroup(Some(PopGroup::PublicServant), Flow::Edit),
+            Callback::ProfileGroup(None, Flow::Onboarding),
+            Callback::Vneid(Vneid::DontKnow, Flow::Onboarding),
+            Callback::NameDisplay,
             Callback::HelpAsk,
             Callback::HelpStuck(long_id, 11),
             Callback::HelpSendTyped,
@@ -381,6 +468,17 @@ mod tests {
             "1:st:a:q:z",
             "1:ce:BASIC",
             "1:ps:x:100",
+            "1:rp:a:8107",
+            "1:rp:a:-1:s",
+            "1:rp:a:8107:zz",
+            "1:rp:a:1234567:s",
+            "1:pa:59:o",
+            "1:pa:elderly",
+            "1:pa:elderly:z",
+            "1:pg:aliens:e",
+            "1:vn:maybe:o",
+            "1:pq:name",
+            "1:nd:x",
         ] {
             assert_eq!(Callback::parse(bad), Err(BadCallback), "{bad:?}");
         }

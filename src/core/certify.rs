@@ -9,7 +9,7 @@ use super::action::{Arg, Attachment, Button, CertificateSpec, Message, Phrase, T
 use super::callback::Callback;
 use super::outgoing::{Outgoing, Recipient};
 use super::records::{BASIC, Certificate, CertifiedLesson, Role, normalise_code};
-use super::state::CertificateStamp;
+use super::state::{CertificateStamp, Session};
 use super::turn::Turn;
 use crate::core::Lang;
 use crate::lesson::Topic;
@@ -22,20 +22,7 @@ impl Turn<'_> {
         if self.learner.certificates.contains_key(&topic.id) {
             return false;
         }
-        let lessons: Vec<CertifiedLesson> = topic
-            .lessons
-            .iter()
-            .filter_map(|id| {
-                let done = self.learner.progress.get(id)?.completed.as_ref()?;
-                Some(CertifiedLesson {
-                    lesson: id.clone(),
-                    at: done.at,
-                    score: done.score,
-                    total: done.total,
-                })
-            })
-            .collect();
-        self.issue(&topic.id, lessons);
+        self.issue(&topic.id);
         self.notify_mentor(topic);
 
         let core_topics: Vec<&Topic> = self
@@ -50,42 +37,180 @@ impl Turn<'_> {
                 .iter()
                 .all(|t| self.learner.certificates.contains_key(&t.id));
         if topic.core && all_core_done && !self.learner.certificates.contains_key(BASIC) {
-            let lines = core_topics
-                .iter()
-                .filter_map(|t| {
-                    let stamp = self.learner.certificates.get(&t.id)?;
-                    Some(CertifiedLesson {
-                        lesson: t.id.clone(),
-                        at: stamp.at,
-                        score: 0,
-                        total: 0,
-                    })
-                })
-                .collect();
-            self.issue(BASIC, lines);
+            self.issue(BASIC);
             return true;
         }
         false
     }
 
-    fn issue(&mut self, topic: &str, lessons: Vec<CertifiedLesson>) {
+    fn issue(&mut self, topic: &str) {
         let code = self.fresh_code();
         self.learner.certificates.insert(
             topic.to_string(),
             CertificateStamp {
-                code: code.clone(),
+                code,
                 at: self.now,
+                name: self.learner.certificate_name.clone(),
             },
         );
-        self.reply.certificates.push(Certificate {
-            code,
+        if let Some(record) = self.certificate_record(topic) {
+            self.reply.certificates.push(record);
+        }
+    }
+
+    /// The stored record of a certificate the learner holds, as their record
+    /// says it: written when issued, and again under the same code when the
+    /// learner then chooses the name to print.
+    fn certificate_record(&self, topic: &str) -> Option<Certificate> {
+        let stamp = self.learner.certificates.get(topic)?;
+        let lessons = if topic == BASIC {
+            self.core
+                .lessons()
+                .topics()
+                .iter()
+                .filter(|t| t.core)
+                .filter_map(|t| {
+                    let s = self.learner.certificates.get(&t.id)?;
+                    Some(CertifiedLesson {
+                        lesson: t.id.clone(),
+                        at: s.at,
+                        score: 0,
+                        total: 0,
+                    })
+                })
+                .collect()
+        } else {
+            self.core
+                .lessons()
+                .topic(topic)?
+                .lessons
+                .iter()
+                .filter_map(|id| {
+                    let done = self.learner.progress.get(id)?.completed.as_ref()?;
+                    Some(CertifiedLesson {
+                        lesson: id.clone(),
+                        at: done.at,
+                        score: done.score,
+                        total: done.total,
+                    })
+                })
+                .collect()
+        };
+        Some(Certificate {
+            code: stamp.code.clone(),
             learner: self.learner.id.clone(),
-            name: self.learner.display_name.clone(),
+            name: self.printed_name(stamp),
             topic: topic.to_string(),
-            at: self.now,
+            at: stamp.at,
             lessons,
             revoked: None,
-        });
+        })
+    }
+
+    /// The name on a certificate: the one chosen for it, else the chat's.
+    fn printed_name(&self, stamp: &CertificateStamp) -> String {
+        stamp
+            .name
+            .clone()
+            .unwrap_or_else(|| self.learner.display_name.clone())
+    }
+
+    /// Once a topic is finished: its certificate (and the overall one), or
+    /// first the question of the name to print if the learner has never
+    /// chosen one.
+    pub(super) fn hand_over(&mut self, topic: &Topic, basic: bool) -> bool {
+        let mut show = vec![topic.id.clone()];
+        if basic {
+            show.push(BASIC.to_string());
+        }
+        if self.learner.certificate_name.is_none() {
+            self.ask_name(show);
+            return false;
+        }
+        self.show_certificates(&show);
+        true
+    }
+
+    fn show_certificates(&mut self, show: &[String]) {
+        for topic in show {
+            if topic == BASIC {
+                self.send_certificate(BASIC);
+            } else {
+                self.summary(topic);
+            }
+        }
+    }
+
+    /// Which name to print: the chat's display name as one tap, or typed.
+    pub(super) fn ask_name(&mut self, show: Vec<String>) {
+        let display = self.learner.display_name.trim().to_string();
+        let known = valid_name(&display).is_some();
+        let first = !show.is_empty();
+        self.learner.session = Session::Naming { show };
+        let mut message = Message::default()
+            .para(Text::new(if first { "name-ask" } else { "name-ask-again" }))
+            .para(Text::new(if known {
+                "name-type-or-tap"
+            } else {
+                "name-type"
+            }));
+        if known {
+            message = message.row(vec![Button::new(
+                Text::new("button-name-display").arg("name", display),
+                Callback::NameDisplay,
+            )]);
+        }
+        self.send(message);
+    }
+
+    /// `/name [name]`: the name for future certificates.
+    pub(super) fn name_command(&mut self, args: &str) {
+        if args.trim().is_empty() {
+            return self.ask_name(Vec::new());
+        }
+        self.learner.session = Session::Naming { show: Vec::new() };
+        self.name_typed(args);
+    }
+
+    pub(super) fn name_display(&mut self) {
+        if !matches!(self.learner.session, Session::Naming { .. }) {
+            return self.stale_button();
+        }
+        let display = self.learner.display_name.clone();
+        self.name_typed(&display);
+    }
+
+    /// A name typed (or tapped) while the bot waits for one.
+    pub(super) fn name_typed(&mut self, typed: &str) {
+        let Session::Naming { show } = self.learner.session.clone() else {
+            return self.stale_button();
+        };
+        let Some(name) = valid_name(typed) else {
+            self.send(Message::default().para(Text::new("name-invalid")));
+            return self.ask_name(show);
+        };
+        self.learner.session = Session::Menu;
+        self.learner.certificate_name = Some(name.clone());
+        // The certificates waiting for this name get it; earlier ones keep theirs.
+        for topic in &show {
+            if let Some(stamp) = self.learner.certificates.get_mut(topic) {
+                stamp.name = Some(name.clone());
+            }
+            if let Some(record) = self.certificate_record(topic) {
+                self.reply.certificates.push(record);
+            }
+        }
+        let key = if show.is_empty() {
+            "name-set-future"
+        } else {
+            "name-set"
+        };
+        self.send(Message::default().para(Text::new(key).arg("name", name)));
+        if show.is_empty() {
+            return self.menu();
+        }
+        self.show_certificates(&show);
+        self.ask_next();
     }
 
     fn notify_mentor(&mut self, topic: &Topic) {
@@ -153,7 +278,8 @@ impl Turn<'_> {
                 .collect();
             return Some(CertificateSpec {
                 code: stamp.code.clone(),
-                name: self.learner.display_name.clone(),
+                name: self.printed_name(stamp),
+                area: self.printed_area(),
                 basic: true,
                 topic: String::new(),
                 topic_vi: String::new(),
@@ -174,13 +300,26 @@ impl Turn<'_> {
             .collect();
         Some(CertificateSpec {
             code: stamp.code.clone(),
-            name: self.learner.display_name.clone(),
+            name: self.printed_name(stamp),
+            area: self.printed_area(),
             basic: false,
             topic: t.title.get(&lang).clone(),
             topic_vi: t.title.get(&Lang::new("vi")).clone(),
             topic_en: t.title.get(&Lang::new("en")).clone(),
             issued: stamp.at,
             lessons: lines,
+        })
+    }
+
+    /// "Tổ dân phố 1, Phường Hoa Sen, Tỉnh Mẫu", when the learner chose an area.
+    fn printed_area(&self) -> Option<String> {
+        let area = self.learner.area.as_deref()?;
+        let path = self.core.areas.path(area);
+        (!path.is_empty()).then(|| {
+            path.iter()
+                .map(|a| a.name.as_str())
+                .collect::<Vec<_>>()
+                .join(", ")
         })
     }
 
@@ -286,5 +425,44 @@ impl Turn<'_> {
                     .arg("lessons", cert.lessons.len()),
             ),
         );
+    }
+}
+
+/// A name to print: 2-60 letters and spaces once spaces are tidied and the
+/// text composed (NFC), as Vietnamese names are written; `None` otherwise.
+pub(super) fn valid_name(typed: &str) -> Option<String> {
+    use unicode_normalization::UnicodeNormalization;
+    let name: String = typed.nfc().collect::<String>();
+    let name = name.split_whitespace().collect::<Vec<_>>().join(" ");
+    let letters = name.chars().all(|c| c.is_alphabetic() || c == ' ');
+    let length = name.chars().count();
+    (letters && (2..=60).contains(&length)).then_some(name)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::valid_name;
+
+    #[test]
+    fn names_are_letters_and_spaces_of_a_sensible_length() {
+        assert_eq!(
+            valid_name("  Nguyễn   Thị  Lan "),
+            Some("Nguyễn Thị Lan".into())
+        );
+        // Decomposed diacritics (as some keyboards type them) are composed.
+        assert_eq!(valid_name("Nguye\u{302}\u{303}n"), Some("Nguyễn".into()));
+        assert_eq!(valid_name("Bà Tư"), Some("Bà Tư".into()));
+        for bad in [
+            "",
+            "A",
+            "Lan123",
+            "<b>Lan</b>",
+            "Lan 👵",
+            "Nguyễn_Lan",
+            &"a".repeat(61),
+        ] {
+            assert_eq!(valid_name(bad), None, "{bad}");
+        }
+        assert!(valid_name(&"a".repeat(60)).is_some());
     }
 }

@@ -317,12 +317,13 @@ impl Turn<'_> {
         {
             self.schedule_next_topic(&topic.id);
             let basic = self.certify(topic);
-            self.summary(&topic.id);
-            if basic {
-                self.send_certificate(super::records::BASIC);
+            if !self.hand_over(topic, basic) {
+                // The question of the name to print comes first; the
+                // certificates and the next questions follow its answer.
+                return;
             }
         }
-        self.offer_area_once();
+        self.ask_next();
     }
 
     /// The completion summary of a finished topic.

@@ -324,7 +324,17 @@ fn a_wrong_answer_explains_and_can_be_retried() {
 
     chat.press(Callback::Question("a".into(), 1));
     let done = chat.press(Callback::Answer("a".into(), 1, 1));
-    assert_eq!(keys(&done), ["quiz-right", "lesson-done", "lesson-score"]);
+    // The first finished lesson: the profile question follows, once.
+    assert_eq!(
+        keys(&done),
+        [
+            "quiz-right",
+            "lesson-done",
+            "lesson-score",
+            "profile-ask-intro",
+            "profile-ask-age"
+        ]
+    );
     // Only the second question was right the first time.
     assert_eq!(done.completions.len(), 1);
     assert_eq!(
@@ -368,7 +378,13 @@ fn finishing_every_lesson_of_a_topic_gives_a_summary() {
     let first = chat.finish("a");
     assert!(!keys(&first).contains(&"summary-title"));
     let last = chat.finish("b");
+    // The first certificate: which name to print comes first.
+    assert_eq!(keys(&last)[3..], ["name-ask", "name-type-or-tap"]);
+    assert_eq!(callbacks(&last).last(), Some(&Callback::NameDisplay));
+    assert_eq!(last.certificates.len(), 1, "issued (and counted) already");
+    let last = chat.press(Callback::NameDisplay);
     let k = keys(&last);
+    assert_eq!(k[0], "name-set");
     assert!(k.contains(&"summary-title"), "{k:?}");
     assert_eq!(k.iter().filter(|k| **k == "summary-line").count(), 2);
     let summary = last.messages().last().unwrap();
@@ -623,6 +639,169 @@ fn in_a_group_every_input_gets_the_open_private_chat_button() {
         );
         assert!(reply.attempts.is_empty() && reply.completions.is_empty());
     }
+}
+
+/// A core whose learners are asked about VNeID after topic `t2`.
+fn core_asking_vneid() -> Core {
+    let areas = crate::area::AreaTree::single("all", "—");
+    let src = "[report]\nvneid_confirm_after = \"t2\"\n[[indicator]]\nid = \"v\"\nmain = true\ncounts = \"vneid\"\nname.vi = \"V\"\n";
+    let loaded =
+        crate::indicator::Indicators::parse(std::path::Path::new("i.toml"), src, &areas, &tree())
+            .unwrap();
+    assert!(loaded.warnings.is_empty(), "{:?}", loaded.warnings);
+    core_with(tree()).with_indicators(Arc::new(loaded.indicators))
+}
+
+#[test]
+fn the_profile_is_asked_once_after_the_first_lesson_and_changed_with_profile() {
+    use crate::indicator::{AgeBand, PopGroup};
+    let mut chat = Chat::started();
+    chat.finish("a");
+    assert!(chat.learner.profile.asked);
+    let group_question = chat.press(Callback::ProfileAge(
+        Some(AgeBand::From60),
+        crate::core::Flow::Onboarding,
+    ));
+    assert_eq!(keys(&group_question), ["profile-ask-group"]);
+    assert_eq!(callbacks(&group_question).len(), PopGroup::ALL.len() + 1);
+    let done = chat.press(Callback::ProfileGroup(
+        Some(PopGroup::Trader),
+        crate::core::Flow::Onboarding,
+    ));
+    // No area to choose in this deployment: thanks, then the menu.
+    assert_eq!(keys(&done)[..2], ["profile-thanks", "menu-title"]);
+    assert_eq!(chat.learner.profile.age, Some(AgeBand::From60));
+    assert_eq!(chat.learner.profile.group, Some(PopGroup::Trader));
+    // Never asked again after later lessons.
+    assert!(!keys(&chat.finish("b")).contains(&"profile-ask-age"));
+    chat.press(Callback::NameDisplay);
+
+    let screen = chat.text("/profile");
+    assert_eq!(
+        keys(&screen),
+        ["profile-title", "profile-summary", "profile-why"]
+    );
+    let summary = &screen.messages().next().unwrap().blocks[1];
+    let Block::Para(Phrase::Ui(t)) = summary else {
+        panic!()
+    };
+    assert_eq!(t.arg_value("age"), Some(&Arg::Str("elderly".into())));
+    assert_eq!(t.arg_value("group"), Some(&Arg::Str("trader".into())));
+    let ask = chat.press(Callback::ProfileAsk(crate::core::ProfileField::Group));
+    assert_eq!(keys(&ask), ["profile-ask-group"]);
+    let back = chat.press(Callback::ProfileGroup(None, crate::core::Flow::Edit));
+    assert_eq!(keys(&back)[0], "profile-title");
+    assert_eq!(chat.learner.profile.group, None);
+}
+
+#[test]
+fn skipping_the_first_profile_question_skips_the_profile() {
+    let mut chat = Chat::started();
+    chat.finish("a");
+    let skipped = chat.press(Callback::ProfileAge(None, crate::core::Flow::Onboarding));
+    assert_eq!(keys(&skipped)[..2], ["profile-skipped", "menu-title"]);
+    assert!(chat.learner.profile.asked);
+    assert_eq!(
+        (chat.learner.profile.age, chat.learner.profile.group),
+        (None, None)
+    );
+}
+
+#[test]
+fn the_vneid_question_comes_once_after_the_platform_topic() {
+    let mut chat = Chat::started();
+    chat.core = core_asking_vneid();
+    chat.press(Callback::ProfileAge(None, crate::core::Flow::Onboarding));
+    // Not before the topic is done: an answer from an old button is stale.
+    let early = chat.press(Callback::Vneid(Vneid::Yes, crate::core::Flow::Onboarding));
+    assert_eq!(keys(&early)[0], "button-old");
+    let done = chat.finish("c");
+    // The first certificate asks for the name; the question follows it.
+    assert!(keys(&done).contains(&"name-ask"));
+    let named = chat.text("Nguyễn Thị Ba");
+    let k = keys(&named);
+    assert_eq!(k[0], "name-set");
+    assert_eq!(k[k.len() - 2..], ["vneid-ask", "vneid-ask-why"]);
+    assert_eq!(
+        chat.learner.certificate_name.as_deref(),
+        Some("Nguyễn Thị Ba")
+    );
+    assert_eq!(
+        named.certificates[0].name, "Nguyễn Thị Ba",
+        "the record is written again with the chosen name"
+    );
+    assert_eq!(
+        named.certificates[0].code, chat.learner.certificates["t2"].code,
+        "under the same code"
+    );
+    let at = chat.now + 10;
+    let thanks = chat.press(Callback::Vneid(
+        Vneid::NotYet,
+        crate::core::Flow::Onboarding,
+    ));
+    assert_eq!(keys(&thanks)[0], "vneid-thanks");
+    assert_eq!(
+        chat.learner.vneid,
+        Some(VneidAnswer {
+            answer: Vneid::NotYet,
+            at
+        })
+    );
+    // Redoing the topic's lesson does not ask again; /profile can change it.
+    assert!(!keys(&chat.finish("c")).contains(&"vneid-ask"));
+    let screen = chat.text("/profile");
+    assert!(keys(&screen).contains(&"profile-vneid"));
+    chat.press(Callback::ProfileAsk(crate::core::ProfileField::Vneid));
+    chat.press(Callback::Vneid(Vneid::Yes, crate::core::Flow::Edit));
+    assert_eq!(chat.learner.vneid.map(|v| v.answer), Some(Vneid::Yes));
+}
+
+#[test]
+fn a_typed_name_is_checked_and_name_changes_only_future_certificates() {
+    let mut chat = Chat::started();
+    chat.finish("c");
+    let bad = chat.text("L4n!!");
+    assert_eq!(keys(&bad)[..2], ["name-invalid", "name-ask"]);
+    assert!(chat.learner.certificate_name.is_none());
+    chat.text("  Trần   Văn Tư ");
+    assert_eq!(
+        chat.learner.certificate_name.as_deref(),
+        Some("Trần Văn Tư")
+    );
+    assert_eq!(
+        chat.learner.certificates["t2"].name.as_deref(),
+        Some("Trần Văn Tư")
+    );
+    let changed = chat.text("/name Trần Văn Bốn");
+    assert_eq!(keys(&changed)[0], "name-set-future");
+    assert!(
+        changed.certificates.is_empty(),
+        "earlier certificates keep their name"
+    );
+    chat.finish("a");
+    let next = chat.finish("b");
+    // No question now: the certificate comes at once, with the new name.
+    assert!(!keys(&next).contains(&"name-ask"));
+    assert!(next.certificates.iter().all(|c| c.name == "Trần Văn Bốn"));
+    // The old certificate still shows the name it was issued with.
+    let old = chat.press(Callback::Summary("t2".into()));
+    let Some(Attachment::Certificate(spec)) = old.messages().find_map(|m| m.attachment.clone())
+    else {
+        panic!("the certificate picture")
+    };
+    assert_eq!(spec.name, "Trần Văn Tư");
+}
+
+#[test]
+fn without_a_display_name_the_learner_types_it() {
+    let mut chat = Chat::started();
+    chat.learner.display_name = String::new();
+    let done = chat.finish("c");
+    assert!(keys(&done).contains(&"name-type"));
+    assert!(!callbacks(&done).contains(&Callback::NameDisplay));
+    // A forged "use my display name" has nothing to use: asked again.
+    let forged = chat.press(Callback::NameDisplay);
+    assert_eq!(keys(&forged)[..2], ["name-invalid", "name-ask"]);
 }
 
 #[test]

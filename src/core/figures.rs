@@ -68,6 +68,26 @@ impl AreaFigures {
             .sum()
     }
 
+    /// Median minutes to a first answer, as the upper bound of the bucket
+    /// that holds the middle question (`None` before any answer).
+    pub fn median_first_answer(&self) -> Option<i64> {
+        let mut buckets: Vec<(i64, u64)> = self
+            .period
+            .iter()
+            .filter_map(|(k, v)| Some((k.strip_prefix("h:first:")?.parse().ok()?, *v)))
+            .collect();
+        buckets.sort();
+        let total: u64 = buckets.iter().map(|(_, n)| n).sum();
+        let mut seen = 0;
+        for (minutes, n) in buckets {
+            seen += n;
+            if seen * 2 >= total && total > 0 {
+                return Some(minutes);
+            }
+        }
+        None
+    }
+
     /// Lessons completed in the period, from counters of any scope.
     pub fn lessons_in(counts: &BTreeMap<String, u64>) -> u64 {
         Self::sum(counts, "l:")
@@ -189,7 +209,8 @@ impl Turn<'_> {
                     .arg("lessons", figures.lessons() as usize)
                     .arg("topics", figures.topics() as usize),
             )
-            .para(self.target_text(&area, figures.basic_to_date()));
+            .para(self.target_text(&area, figures.basic_to_date()))
+            .para(support_text(&figures));
         let children: Vec<Area> = self.core.areas.children(area_id).cloned().collect();
         if !children.is_empty() {
             message = message.heading(Text::new("stats-by-area"));
@@ -451,6 +472,21 @@ const EXPORT_HEADER: [&str; 15] = [
     "dat_phan_tram (progress_pct)",
 ];
 
+/// Questions to volunteers and reminders in the period: asked, answered,
+/// the median time to a first answer; reminders sent and learners back.
+fn support_text(figures: &AreaFigures) -> Text {
+    let get = |key: &str| figures.period.get(key).copied().unwrap_or(0) as usize;
+    let median = figures.median_first_answer();
+    Text::new("stats-support")
+        .arg("asked", get("h:asked"))
+        .arg("answered", get("h:answered"))
+        .arg("helped", get("h:helped"))
+        .arg("median", median.map_or(0, |m| m.min(100_000) as usize))
+        .arg("known", if median.is_some() { "yes" } else { "no" })
+        .arg("reminded", get("r:sent"))
+        .arg("back", get("r:back"))
+}
+
 fn ratio(part: u64, whole: u64) -> f64 {
     if whole == 0 {
         0.0
@@ -503,6 +539,24 @@ fn escape_field(field: &str) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn the_median_first_answer_comes_from_the_buckets() {
+        let period = [("h:first:15", 1), ("h:first:60", 1), ("h:first:480", 3)]
+            .into_iter()
+            .map(|(k, v)| (k.to_string(), v))
+            .collect();
+        let figures = AreaFigures {
+            period,
+            to_date: BTreeMap::new(),
+        };
+        assert_eq!(figures.median_first_answer(), Some(480));
+        let none = AreaFigures {
+            period: BTreeMap::new(),
+            to_date: BTreeMap::new(),
+        };
+        assert_eq!(none.median_first_answer(), None);
+    }
 
     #[test]
     fn csv_fields_are_quoted_and_formulas_defused() {

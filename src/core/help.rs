@@ -859,7 +859,8 @@ impl Turn<'_> {
         }
         message = message.heading(Text::new("help-open-title").arg("count", open.len()));
         for thread in open.iter().take(10) {
-            let question: String = thread.question_text().chars().take(80).collect();
+            let first = thread.messages.first().map_or("", |m| m.text.as_str());
+            let question: String = first.chars().take(80).collect();
             message = message.para(
                 Text::new("help-open-line")
                     .arg("name", name_or_dash(&thread.learner_name))

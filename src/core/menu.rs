@@ -212,6 +212,10 @@ impl Turn<'_> {
                 Callback::AreaBrowse(self.core.areas.root().id.clone()),
             )]);
         }
+        message = message.row(vec![Button::new(
+            Text::new("button-profile"),
+            Callback::Profile,
+        )]);
         message = message.row(vec![Button::new(Text::new("button-menu"), Callback::Menu)]);
         self.send(message);
     }

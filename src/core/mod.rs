@@ -18,10 +18,13 @@ mod help;
 mod menu;
 mod outgoing;
 mod privacy;
+mod profile;
 mod push;
 mod questions;
 mod records;
 mod remind;
+pub mod report;
+mod reporting;
 mod router;
 mod staff;
 mod state;
@@ -39,6 +42,7 @@ pub use conversation::option_order;
 pub use directory::{Directory, Nobody, Unavailable};
 pub use help::{ANSWER_BUCKETS, HelpThread, MAX_QUESTIONS_PER_DAY, ThreadMessage, ThreadState};
 pub use outgoing::{Outgoing, Queued, QueuedId, Recipient};
+pub use profile::{Flow, ProfileField};
 pub use questions::{UNANSWERED_SCOPE, day_of};
 pub use records::{
     AuditAction, AuditEntry, BASIC, Certificate, CertifiedLesson, FORGOTTEN, Link, LinkKind, Role,
@@ -48,7 +52,8 @@ pub use remind::{ReminderDelays, mentee_tag};
 pub use router::{Command, DeepLink};
 pub use state::{
     CertificateStamp, CompletedLesson, Completion, HelpDraft, Lang, Learner, LearnerId,
-    LessonProgress, Media, MediaKind, Mentor, QuizAttempt, Reminders, Session, Timestamp,
+    LessonProgress, Media, MediaKind, Mentor, Profile, QuizAttempt, Reminders, Session, Timestamp,
+    Vneid, VneidAnswer,
 };
 pub use timer::{Timer, TimerId, TimerKind, after_daytime, is_daytime, next_daytime};
 pub use turn::Context;

@@ -17,6 +17,7 @@ use super::outgoing::{Outgoing, Recipient};
 use super::records::{BASIC, Role};
 use super::state::{QuizAttempt, Timestamp};
 use super::turn::Turn;
+use crate::indicator::{AgeBand, PopGroup};
 
 /// Lessons and answers listed in the `/mydata` message; the rest, and every
 /// answer, are in the attached file.
@@ -104,6 +105,25 @@ impl Turn<'_> {
             Some(name) => Text::new("mydata-mentor").name(name),
             None => Text::new("mydata-mentor-none"),
         });
+        // The profile as `/profile` words it: age band, group, area, the
+        // name printed on certificates, the VNeID answer.
+        let profile = &self.learner.profile;
+        let area_name = self
+            .learner
+            .area
+            .as_deref()
+            .map(|a| self.core.areas.full_name(a));
+        message = message.para(
+            Text::new("profile-summary")
+                .arg("age", profile.age.map_or("none", AgeBand::code))
+                .arg("group", profile.group.map_or("none", PopGroup::id))
+                .arg("has-area", if area_name.is_some() { "yes" } else { "no" })
+                .arg("area", area_name.unwrap_or_default())
+                .name(self.learner.certificate_name.as_deref().unwrap_or("")),
+        );
+        if let Some(vneid) = &self.learner.vneid {
+            message = message.para(Text::new("profile-vneid").arg("answer", vneid.answer.code()));
+        }
 
         let title = |id: &str| {
             lessons
@@ -224,6 +244,8 @@ impl Turn<'_> {
             answers: Vec<Answer<'a>>,
             open_question: Option<String>,
             reminders_off: bool,
+            profile: &'a super::state::Profile,
+            certificate_name: Option<&'a str>,
         }
         let l = &self.learner;
         let file = File {
@@ -247,6 +269,8 @@ impl Turn<'_> {
                 .collect(),
             open_question: thread.map(HelpThread::question_text),
             reminders_off: l.reminders.off,
+            profile: &l.profile,
+            certificate_name: l.certificate_name.as_deref(),
         };
         serde_json::to_vec_pretty(&file).unwrap_or_default()
     }

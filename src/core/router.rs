@@ -37,6 +37,12 @@ pub enum Command {
     Stats(String),
     Export(String),
     Verify(String),
+    /// `/report [quarter] [area]`, `/report remind on|off`.
+    Report(String),
+    /// `/profile`: age band, group, area, VNeID answer.
+    Profile,
+    /// `/name [name]`: the name printed on future certificates.
+    Name(String),
     /// `/help_me` or `/hoi [question]`: ask a volunteer.
     AskPerson(String),
     /// `/stop`: no more reminders (`/start` turns them on again).
@@ -82,6 +88,9 @@ impl Command {
             "stats" => Command::Stats(args),
             "export" => Command::Export(args),
             "verify" => Command::Verify(args),
+            "report" | "baocao" => Command::Report(args),
+            "profile" | "hoso" => Command::Profile,
+            "name" | "ten" => Command::Name(args),
             "help_me" | "hoi" | "helpme" => Command::AskPerson(args),
             "stop" => Command::Stop,
             "unanswered" => Command::Unanswered,
@@ -209,9 +218,12 @@ impl Turn<'_> {
         }
     }
 
-    /// Words that are not a command: part of a question to a person, or a
-    /// question the lessons may answer.
+    /// Words that are not a command: a name when the bot asked for one,
+    /// part of a question to a person, or a question the lessons may answer.
     fn free_text(&mut self, text: &str) {
+        if matches!(self.learner.session, Session::Naming { .. }) {
+            return self.name_typed(text);
+        }
         if self.help_message(text, None) {
             return;
         }
@@ -251,6 +263,9 @@ impl Turn<'_> {
             Command::Stats(args) => self.stats_command(&args),
             Command::Export(args) => self.export_command(&args),
             Command::Verify(args) => self.verify(&args),
+            Command::Report(args) => self.report_command(&args),
+            Command::Profile => self.profile(),
+            Command::Name(args) => self.name_command(&args),
             Command::AskPerson(question) => self.ask_person_command(&question),
             Command::Stop => self.reminders_off(),
             Command::Unanswered => self.unanswered(),
@@ -357,6 +372,13 @@ impl Turn<'_> {
             Callback::ForgetAsk => self.forget_ask(),
             Callback::ForgetConfirm => self.forget_confirm(),
             Callback::LeaveMentor => self.leave_mentor(),
+            Callback::Report(area, quarter, view) => self.report_screen(&area, quarter, view),
+            Callback::Profile => self.profile(),
+            Callback::ProfileAsk(field) => self.profile_ask(field),
+            Callback::ProfileAge(age, flow) => self.profile_age(age, flow),
+            Callback::ProfileGroup(group, flow) => self.profile_group(group, flow),
+            Callback::Vneid(answer, flow) => self.vneid_answer(answer, flow),
+            Callback::NameDisplay => self.name_display(),
         }
     }
 

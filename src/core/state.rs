@@ -7,6 +7,7 @@ use std::collections::BTreeMap;
 
 use serde::{Deserialize, Serialize};
 
+use crate::indicator::{AgeBand, PopGroup};
 pub use crate::lang::Lang;
 use crate::lesson::{Lesson, LessonTree, Topic};
 
@@ -53,6 +54,13 @@ pub enum Session {
         question: usize,
         score: usize,
         missed: bool,
+    },
+    /// Waiting for the name to print on certificates (typed, or the button
+    /// with the chat's display name); then the certificates of `show` (topic
+    /// ids, `BASIC` for the overall one) are sent.
+    Naming {
+        #[serde(default, skip_serializing_if = "Vec::is_empty")]
+        show: Vec<String>,
     },
 }
 
@@ -136,6 +144,73 @@ pub struct Learner {
     pub last_media: Option<Media>,
     #[serde(default, skip_serializing_if = "Reminders::is_empty")]
     pub reminders: Reminders,
+    /// Age band and population group, as the learner said (or skipped).
+    #[serde(default, skip_serializing_if = "Profile::is_empty")]
+    pub profile: Profile,
+    /// The answer to "does your completion show in VNeID?", once asked.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub vneid: Option<VneidAnswer>,
+    /// The name printed on certificates, once the learner chose it.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub certificate_name: Option<String>,
+    /// For officials with report reminders on: when the next one is due.
+    /// A reminder that fires at any other time is an old one and does nothing.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub report_reminder: Option<Timestamp>,
+}
+
+/// What a learner said about themselves for the figures: nothing else.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Profile {
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub age: Option<AgeBand>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub group: Option<PopGroup>,
+    /// Whether the bot has asked (it asks once, unprompted).
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub asked: bool,
+    /// Whether the bot has asked the VNeID question (once, unprompted).
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub vneid_asked: bool,
+}
+
+impl Profile {
+    pub fn is_empty(&self) -> bool {
+        *self == Profile::default()
+    }
+}
+
+/// Whether the learning platform's completion shows in the learner's VNeID,
+/// as they say: the bot cannot see VNeID.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Vneid {
+    Yes,
+    NotYet,
+    DontKnow,
+}
+
+impl Vneid {
+    pub const ALL: [Vneid; 3] = [Vneid::Yes, Vneid::NotYet, Vneid::DontKnow];
+
+    pub fn code(self) -> &'static str {
+        match self {
+            Vneid::Yes => "yes",
+            Vneid::NotYet => "not-yet",
+            Vneid::DontKnow => "dont-know",
+        }
+    }
+
+    pub fn from_code(code: &str) -> Option<Vneid> {
+        Self::ALL.into_iter().find(|v| v.code() == code)
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub struct VneidAnswer {
+    pub answer: Vneid,
+    /// When the learner gave this answer (a "yes" counts in its quarter).
+    pub at: Timestamp,
 }
 
 /// Where a learner was when they asked for a person.
@@ -204,6 +279,10 @@ pub struct Mentor {
 pub struct CertificateStamp {
     pub code: String,
     pub at: Timestamp,
+    /// The name printed on it, when the learner chose one (older
+    /// certificates carry their display name).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub name: Option<String>,
 }
 
 impl Learner {
@@ -225,6 +304,10 @@ impl Learner {
             via_group: None,
             certificates: BTreeMap::new(),
             push_group: None,
+            profile: Profile::default(),
+            vneid: None,
+            certificate_name: None,
+            report_reminder: None,
             help_draft: None,
             open_help: None,
             helping: None,

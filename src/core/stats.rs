@@ -1,20 +1,24 @@
 //! Completion figures: what each learner contributes to the counters, and
 //! periods (quarters in Vietnam time).
 //!
-//! Counters are kept up to date at write time so `/stats` never scans events:
-//! a learner's contributions are a pure function of their record (first
-//! start, first completion of each lesson, certificates) and of the area they
-//! belong to now. The engine writes the difference between a learner's
-//! contributions before and after each event, so the counters always equal a
-//! recount from the learners and the completion log.
+//! Counters are kept up to date at write time so `/stats` and `/report`
+//! never scan events: a learner's contributions are a pure function of their
+//! record (first start, first completion of each lesson, certificates, a
+//! "yes" to the VNeID question, the age band and group they said) and of the
+//! area they belong to now. The engine writes the difference between a
+//! learner's contributions before and after each event, so the counters
+//! always equal a recount from the learners and the completion log, and a
+//! learner who changes group or area, or is forgotten, moves or leaves the
+//! figures with all their units.
 
 use std::collections::BTreeSet;
 
 use serde::{Deserialize, Serialize};
 
 use super::records::BASIC;
-use super::state::{Learner, Timestamp};
+use super::state::{Learner, Timestamp, Vneid};
 use crate::area::AreaTree;
+use crate::indicator::{Counts, Segment};
 
 /// Vietnam is UTC+7 all year: quarters and days turn at local midnight.
 pub const VIETNAM_OFFSET: i64 = 7 * 3600;
@@ -166,15 +170,36 @@ pub enum Metric {
     Topic(String),
     /// Learners with every core topic done: basic digital skills.
     Basic,
+    /// Learners who said the platform's completion shows in their VNeID.
+    Vneid,
+    /// One of the indicator counts (started, basic, VNeID) among the
+    /// learners of one age band or population group.
+    Among(Counts, Segment),
 }
 
 impl Metric {
+    /// The metric an indicator count is kept under, among everyone or a segment.
+    pub fn of(counts: Counts, among: Option<Segment>) -> Metric {
+        match among {
+            Some(segment) => Metric::Among(counts, segment),
+            None => match counts {
+                Counts::Basic => Metric::Basic,
+                Counts::Vneid => Metric::Vneid,
+                Counts::Reached => Metric::Started,
+            },
+        }
+    }
+
     pub fn key(&self) -> String {
         match self {
             Metric::Started => "started".into(),
             Metric::Lesson(id) => format!("l:{id}"),
             Metric::Topic(id) => format!("t:{id}"),
             Metric::Basic => "basic".into(),
+            Metric::Vneid => "vneid".into(),
+            Metric::Among(counts, segment) => {
+                format!("{}@{}", Metric::of(*counts, None).key(), segment.code())
+            }
         }
     }
 
@@ -182,12 +207,21 @@ impl Metric {
         match key {
             "started" => Some(Metric::Started),
             "basic" => Some(Metric::Basic),
+            "vneid" => Some(Metric::Vneid),
             _ => {
                 if let Some(id) = key.strip_prefix("l:") {
                     Some(Metric::Lesson(id.to_string()))
+                } else if let Some(id) = key.strip_prefix("t:") {
+                    Some(Metric::Topic(id.to_string()))
                 } else {
-                    key.strip_prefix("t:")
-                        .map(|id| Metric::Topic(id.to_string()))
+                    let (base, segment) = key.split_once('@')?;
+                    let counts = match Metric::from_key(base)? {
+                        Metric::Started => Counts::Reached,
+                        Metric::Basic => Counts::Basic,
+                        Metric::Vneid => Counts::Vneid,
+                        _ => return None,
+                    };
+                    Some(Metric::Among(counts, Segment::from_code(segment)?))
                 }
             }
         }
@@ -231,8 +265,25 @@ pub fn contributions(learner: &Learner, areas: &AreaTree) -> BTreeSet<CounterKey
         scopes.push(group_scope(group));
     }
     let mut units: Vec<(Timestamp, Metric)> = Vec::new();
+    // The indicator counts, kept also by what the learner said of themselves.
+    let segments: Vec<Segment> = [
+        learner.profile.age.map(Segment::Age),
+        learner.profile.group.map(Segment::Group),
+    ]
+    .into_iter()
+    .flatten()
+    .collect();
+    let indicator = |at: Timestamp, counts: Counts, units: &mut Vec<(Timestamp, Metric)>| {
+        units.push((at, Metric::of(counts, None)));
+        for segment in &segments {
+            units.push((at, Metric::Among(counts, *segment)));
+        }
+    };
     if let Some(started) = learner.started {
-        units.push((started, Metric::Started));
+        indicator(started, Counts::Reached, &mut units);
+    }
+    if let Some(answer) = learner.vneid.filter(|v| v.answer == Vneid::Yes) {
+        indicator(answer.at, Counts::Vneid, &mut units);
     }
     for (lesson, progress) in &learner.progress {
         if let Some(done) = &progress.completed {
@@ -240,12 +291,11 @@ pub fn contributions(learner: &Learner, areas: &AreaTree) -> BTreeSet<CounterKey
         }
     }
     for (topic, cert) in &learner.certificates {
-        let metric = if topic == BASIC {
-            Metric::Basic
+        if topic == BASIC {
+            indicator(cert.at, Counts::Basic, &mut units);
         } else {
-            Metric::Topic(topic.clone())
-        };
-        units.push((cert.at, metric));
+            units.push((cert.at, Metric::Topic(topic.clone())));
+        }
     }
     let mut keys = BTreeSet::new();
     for scope in &scopes {
@@ -276,13 +326,22 @@ pub fn may_change_counts(before: &Learner, after: &Learner) -> bool {
     before.area != after.area
         || before.via_group != after.via_group
         || before.started != after.started
+        || before.profile.age != after.profile.age
+        || before.profile.group != after.profile.group
+        || before.vneid != after.vneid
         || before.certificates.len() != after.certificates.len()
         || before.completed_count() != after.completed_count()
+}
+
+/// The counter changes that take a forgotten learner out of the figures.
+pub fn forget_deltas(learner: &Learner, areas: &AreaTree) -> Vec<(CounterKey, i64)> {
+    counter_deltas(&contributions(learner, areas), &BTreeSet::new())
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::indicator::AgeBand;
 
     // 2026-10-01 00:00 in Vietnam is 2026-09-30 17:00 UTC.
     const Q4_2026_START: Timestamp = 1_790_787_600;
@@ -322,12 +381,116 @@ mod tests {
             Metric::Basic,
             Metric::Lesson("vneid-what".into()),
             Metric::Topic("safety".into()),
+            Metric::Vneid,
+            Metric::Among(Counts::Reached, Segment::Age(AgeBand::From60)),
+            Metric::Among(
+                Counts::Vneid,
+                Segment::Group(crate::indicator::PopGroup::PublicServant),
+            ),
         ] {
             assert_eq!(Metric::from_key(&m.key()), Some(m));
         }
         assert_eq!(Metric::from_key("x:y"), None);
+        assert_eq!(Metric::from_key("started@aliens"), None);
+        assert_eq!(
+            Metric::from_key("l:x@elderly@"),
+            Some(Metric::Lesson("x@elderly@".into()))
+        );
+        assert_eq!(Metric::from_key("vneid@elderly@worker"), None);
+        assert_eq!(
+            Metric::Among(Counts::Reached, Segment::Age(AgeBand::From60)).key(),
+            "started@elderly"
+        );
         for p in Period::ALL {
             assert_eq!(Period::from_code(p.code()), Some(p));
         }
+    }
+
+    #[test]
+    fn indicator_counts_follow_what_the_learner_said() {
+        use crate::core::state::{CertificateStamp, LearnerId, VneidAnswer};
+        use crate::indicator::PopGroup;
+        let areas = AreaTree::parse(
+            std::path::Path::new("areas.toml"),
+            "[[area]]\nid = \"tinh\"\nname = \"T\"\nadults = 10\ntarget = 0.8\n\
+             [[area]]\nid = \"xa\"\nparent = \"tinh\"\nname = \"X\"\nadults = 5\ntarget = 0.8\n",
+        )
+        .unwrap();
+        let mut learner = Learner::new(LearnerId::new("tg:1").unwrap(), "telegram", "Lan", 0);
+        learner.started = Some(Q4_2026_START);
+        learner.area = Some("xa".into());
+        let keys = |l: &Learner| -> BTreeSet<(String, String)> {
+            contributions(l, &areas)
+                .into_iter()
+                .map(|k| (k.scope, k.metric))
+                .collect()
+        };
+        let has = |l: &Learner, scope: &str, metric: &str| {
+            keys(l).contains(&(scope.to_string(), metric.to_string()))
+        };
+        assert!(has(&learner, "a:xa", "started"));
+        assert!(!keys(&learner).iter().any(|(_, m)| m.contains('@')));
+
+        learner.profile.age = Some(AgeBand::From60);
+        learner.profile.group = Some(PopGroup::Trader);
+        learner.vneid = Some(VneidAnswer {
+            answer: Vneid::NotYet,
+            at: Q4_2026_START + 5,
+        });
+        learner.certificates.insert(
+            BASIC.into(),
+            CertificateStamp {
+                code: "X".into(),
+                at: Q4_2026_START + 9,
+                name: None,
+            },
+        );
+        for scope in ["a:xa", "a:tinh"] {
+            for metric in [
+                "started@elderly",
+                "started@trader",
+                "basic",
+                "basic@elderly",
+                "basic@trader",
+            ] {
+                assert!(has(&learner, scope, metric), "{scope} {metric}");
+            }
+            assert!(!has(&learner, scope, "vneid"), "not yet is not counted");
+        }
+        let before = contributions(&learner, &areas);
+        learner.vneid = Some(VneidAnswer {
+            answer: Vneid::Yes,
+            at: Q4_2026_START - 5,
+        });
+        learner.profile.group = Some(PopGroup::Worker);
+        assert!(may_change_counts(
+            &Learner {
+                vneid: None,
+                ..learner.clone()
+            },
+            &learner
+        ));
+        let after = contributions(&learner, &areas);
+        let deltas = counter_deltas(&before, &after);
+        let delta = |metric: &str, quarter: Quarter| -> i64 {
+            deltas
+                .iter()
+                .filter(|(k, _)| k.scope == "a:xa" && k.metric == metric && k.quarter == quarter)
+                .map(|(_, d)| d)
+                .sum()
+        };
+        let q4 = quarter_of(Q4_2026_START);
+        assert_eq!(delta("started@trader", q4), -1);
+        assert_eq!(delta("started@worker", q4), 1);
+        assert_eq!(
+            delta("vneid", q4 - 1),
+            1,
+            "a yes counts in the quarter it was said"
+        );
+        assert_eq!(delta("vneid@worker", q4 - 1), 1);
+        assert_eq!(delta("started@elderly", q4), 0);
+        let gone = forget_deltas(&learner, &areas);
+        assert_eq!(gone.len(), after.len());
+        assert!(gone.iter().all(|(_, d)| *d == -1));
     }
 }

@@ -1,6 +1,6 @@
 //! Work the core asks to be woken up for later: a reminder to a learner who
 //! stopped halfway, a suggestion of the next topic, a question that nobody
-//! took moving up the area tree.
+//! took moving up the area tree, an official's report before its deadline.
 //!
 //! Timers are records like any other: written in the same commit as the
 //! event that sets them, handed back by the store when due, and removed in
@@ -31,6 +31,9 @@ pub enum TimerKind {
     NextTopic { topic: String },
     /// A question nobody took: move it to the next area's volunteers.
     Escalate { thread: String },
+    /// An official's quarterly report is due soon: send it, filled in. Only
+    /// the timer whose time is on the official's record does anything.
+    ReportReminder,
 }
 
 /// Where a due timer sits, for removal once handled.

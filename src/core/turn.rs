@@ -106,6 +106,23 @@ impl Turn<'_> {
         });
     }
 
+    /// For input nobody waits for in a chat (a timer): the messages go to
+    /// the learner through the outbox instead, on their own channel.
+    pub(super) fn answers_to_outbox(&mut self) {
+        for action in std::mem::take(&mut self.reply.actions) {
+            let Action::Send(message) = action;
+            self.reply.outbox.push(super::outgoing::Outgoing {
+                channel: self.learner.channel.clone(),
+                to: super::outgoing::Recipient::Learner {
+                    id: self.learner.id.clone(),
+                },
+                lang: self.learner.lang(),
+                message,
+                not_before: self.now,
+            });
+        }
+    }
+
     /// An event counter (not derived from a learner's record) for `area`
     /// and every area above it; without an area, for the root.
     pub(super) fn count_for(&mut self, area: Option<&str>, metric: &str, delta: i64) {

@@ -31,6 +31,8 @@ pub struct CertificateView {
     /// E.g. "Trao cho" / "Awarded to".
     pub awarded_to: String,
     pub name: String,
+    /// Where the learner lives, under the name, when they chose an area.
+    pub area: Option<String>,
     /// The topic's title line; the caller may make it bilingual.
     pub topic: String,
     pub lessons: Vec<CertificateLine>,
@@ -98,6 +100,7 @@ const HEADING_EN: Style = Style::new(Weight::Regular, 34.0, 24.0);
 const AWARDED: Style = Style::new(Weight::Regular, 32.0, 24.0);
 const NAME: Style = Style::new(Weight::Bold, 92.0, 44.0);
 const TOPIC: Style = Style::new(Weight::Bold, 40.0, 26.0);
+const AREA: Style = Style::new(Weight::Regular, 26.0, 18.0);
 const FOOTER: Style = Style::new(Weight::Regular, 30.0, 22.0);
 const CODE: Style = Style::new(Weight::Bold, 30.0, 22.0);
 const HINT: Style = Style::new(Weight::Regular, 24.0, 18.0);
@@ -194,20 +197,32 @@ fn divider(svg: &mut Svg, y: f32, p: &Palette) {
 }
 
 fn recipient(svg: &mut Svg, fonts: &Fonts, view: &CertificateView, p: &Palette) {
+    // With an area under the name, the block moves up to make room for it
+    // above the topic, which keeps clear of the lesson list.
+    let area = view.area.as_deref().filter(|a| !a.trim().is_empty());
+    let (awarded_y, name_y, rule_y, topic_y) = if area.is_some() {
+        (372.0, 468.0, 502.0, 586.0)
+    } else {
+        (388.0, 486.0, 522.0, 572.0)
+    };
     let awarded = fit(fonts, &view.awarded_to, AWARDED, TEXT_WIDTH);
-    centred(svg, 388.0, &awarded, AWARDED, p.muted);
+    centred(svg, awarded_y, &awarded, AWARDED, p.muted);
     let name = fit(fonts, &view.name, NAME, TEXT_WIDTH);
-    centred(svg, 486.0, &name, NAME, p.ink);
+    centred(svg, name_y, &name, NAME, p.ink);
     let underline = (name.width / 2.0 + 40.0).clamp(260.0, TEXT_WIDTH / 2.0);
     svg.line(
         CENTRE - underline,
-        522.0,
+        rule_y,
         CENTRE + underline,
-        522.0,
+        rule_y,
         &stroke(p.gold, 2.0),
     );
+    if let Some(area) = area {
+        let line = fit(fonts, area, AREA, TEXT_WIDTH);
+        centred(svg, 538.0, &line, AREA, p.muted);
+    }
     let topic = fit(fonts, &view.topic, TOPIC, TEXT_WIDTH);
-    centred(svg, 572.0, &topic, TOPIC, p.accent);
+    centred(svg, topic_y, &topic, TOPIC, p.accent);
 }
 
 /// Where the lesson list may draw: between the topic and the footer, clear
@@ -628,6 +643,7 @@ mod tests {
             heading_en: "Certificate of completion".into(),
             awarded_to: "Trao cho · Awarded to".into(),
             name: "Nguyễn Thị Hằng".into(),
+            area: None,
             topic: "Dịch vụ công trực tuyến · Online public services".into(),
             lessons: vec![
                 CertificateLine {
@@ -669,6 +685,20 @@ mod tests {
         assert!(svg.contains(">HV-7K3Q-9XPD</text>"));
         assert!(svg.contains(">Bình dân học vụ số</text>"));
         assert!(svg.contains(">12/11/2026 · 3/3</text>"));
+    }
+
+    #[test]
+    fn the_area_is_printed_under_the_name_when_there_is_one() {
+        let r = renderer();
+        let mut v = view(CertificateKind::Topic);
+        assert!(!r.certificate_svg(&v).contains("Phường Hoa Sen"));
+        v.area = Some("Tổ dân phố 1, Phường Hoa Sen, Tỉnh Mẫu".into());
+        let svg = r.certificate_svg(&v);
+        assert!(
+            svg.contains("Tổ dân phố 1, Phường Hoa Sen, Tỉnh Mẫu"),
+            "{svg}"
+        );
+        assert!(r.certificate_png(&v).unwrap().starts_with(b"\x89PNG"));
     }
 
     #[test]

@@ -33,6 +33,8 @@ pub enum RenderError {
     Size { width: u32, height: u32 },
     #[error("cannot encode the picture as PNG: {0}")]
     Png(String),
+    #[error("cannot write the document")]
+    Document,
     #[error("a file a person sent is passed on by its channel, not drawn")]
     Forwarded,
 }

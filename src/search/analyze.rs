@@ -2,6 +2,7 @@
 //! without meaning dropped, English words stemmed. The same steps run over
 //! lesson texts and over questions, so both sides meet on the same terms.
 
+use std::collections::HashMap;
 use std::sync::LazyLock;
 
 use rust_stemmers::{Algorithm, Stemmer};
@@ -41,12 +42,14 @@ pub(super) enum Language {
     Guess,
 }
 
-/// Meaningless phrases, as word lists.
-static PHRASES: LazyLock<Vec<Vec<&str>>> = LazyLock::new(|| {
-    words::vi_stop_phrases()
-        .chain(words::filler_phrases())
-        .map(|p| p.split(' ').collect())
-        .collect()
+/// Meaningless phrases as word lists, by their first word.
+static PHRASES: LazyLock<HashMap<&str, Vec<Vec<&str>>>> = LazyLock::new(|| {
+    let mut by_first: HashMap<&str, Vec<Vec<&str>>> = HashMap::new();
+    for phrase in words::vi_stop_phrases().chain(words::filler_phrases()) {
+        let words: Vec<&str> = phrase.split(' ').collect();
+        by_first.entry(words[0]).or_default().push(words);
+    }
+    by_first
 });
 
 static ENGLISH: LazyLock<Stemmer> = LazyLock::new(|| Stemmer::create(Algorithm::English));
@@ -59,14 +62,14 @@ pub(super) fn analyze(text: &str, language: Language) -> Vec<Vec<Term>> {
 }
 
 fn analyze_with(text: &str, language: Language, broad: bool) -> Vec<Vec<Term>> {
-    let typed = fold::words_as_typed(text);
+    let english = match language {
+        Language::Vietnamese => false,
+        Language::English => true,
+        Language::Guess => fold::reads_as_english(&fold::words_as_typed(text)),
+    };
     let reading = words::Reading {
-        marked: typed.iter().any(|w| w.marked.is_some()),
-        english: match language {
-            Language::Vietnamese => false,
-            Language::English => true,
-            Language::Guess => fold::reads_as_english(&typed),
-        },
+        marked: fold::has_marks(text),
+        english,
         broad,
     };
     text.split(is_break)
@@ -136,7 +139,9 @@ fn drop_phrases(words: &[Word]) -> Vec<bool> {
     let mut i = 0;
     while i < words.len() {
         let longest = PHRASES
-            .iter()
+            .get(words[i].folded.as_str())
+            .into_iter()
+            .flatten()
             .filter(|p| {
                 p.len() <= words.len() - i && p.iter().zip(&words[i..]).all(|(a, b)| *a == b.folded)
             })

@@ -63,8 +63,19 @@ pub fn normalize(text: &str) -> String {
         .join(" ")
 }
 
+/// Whether `text` has any Vietnamese mark (tone, vowel mark or `đ`).
+pub(super) fn has_marks(text: &str) -> bool {
+    !text.is_ascii()
+        && text
+            .nfd()
+            .any(|c| is_combining_mark(c) || matches!(c, 'đ' | 'Đ' | 'ð'))
+}
+
 /// Strips tones and vowel marks (whatever the Unicode form), maps `đ` to `d`.
 fn fold_word(word: &str) -> String {
+    if word.is_ascii() {
+        return word.to_string();
+    }
     word.nfd()
         .filter(|c| !is_combining_mark(*c))
         .map(|c| match c {
@@ -179,10 +190,11 @@ fn is_vowel(c: char) -> bool {
     matches!(c, 'a' | 'e' | 'i' | 'o' | 'u' | 'y')
 }
 
-/// Initial consonants of Vietnamese syllables, folded, longest first.
+/// Initial consonants of Vietnamese syllables, folded ("gi" and "qu" are
+/// read as "g" and "q" before a vowel).
 const ONSETS: &[&str] = &[
-    "ngh", "ch", "gh", "gi", "kh", "ng", "nh", "ph", "qu", "th", "tr", "b", "c", "d", "g", "h",
-    "k", "l", "m", "n", "p", "r", "s", "t", "v", "x", "",
+    "ngh", "ch", "gh", "kh", "ng", "nh", "ph", "th", "tr", "b", "c", "d", "g", "h", "k", "l", "m",
+    "n", "p", "r", "s", "t", "v", "x", "",
 ];
 /// Final consonants, longest first ("" for an open syllable).
 const FINALS: &[&str] = &["ch", "ng", "nh", "c", "m", "n", "p", "t", ""];
@@ -196,28 +208,35 @@ const CLOSED_VOWELS: &[&str] = &["ie", "uo", "ye", "uye", "oo"];
 /// Vowel groups found both ways.
 const VOWELS: &[&str] = &["a", "e", "i", "o", "u", "y", "oa", "oe", "ua", "ue", "uy"];
 
-/// Whether a folded word has the shape of one Vietnamese syllable.
+/// Whether a folded word has the shape of one Vietnamese syllable: an
+/// initial consonant (or none), a vowel group, a final consonant (or none).
+/// Linear in the word: it runs on every word of every lesson at start.
 pub(super) fn is_syllable(w: &str) -> bool {
     if w.is_empty() || !w.bytes().all(|b| b.is_ascii_lowercase()) {
         return false;
     }
-    // "qu" alone is no syllable; "gi" is "g" + "i".
-    ONSETS.iter().any(|onset| match w.strip_prefix(onset) {
-        Some("") | None => false,
-        Some(rime) => is_rime(rime),
-    })
+    let consonants = w.bytes().take_while(|&b| !is_vowel(b as char)).count();
+    let (onset, rime) = w.split_at(consonants);
+    match onset {
+        // "qu" takes its "u"; "gi" may take its "i" ("gìn" = gi + in, or
+        // "gia" = g + ia: either reading will do).
+        "q" => rime.strip_prefix('u').is_some_and(is_rime),
+        "g" if rime.starts_with('i') => is_rime(rime) || is_rime(&rime[1..]),
+        _ => ONSETS.contains(&onset) && is_rime(rime),
+    }
 }
 
 fn is_rime(rime: &str) -> bool {
-    FINALS.iter().any(|fin| {
-        rime.strip_suffix(fin).is_some_and(|vowels| {
-            if fin.is_empty() {
-                OPEN_VOWELS.contains(&vowels) || VOWELS.contains(&vowels)
-            } else {
-                CLOSED_VOWELS.contains(&vowels) || VOWELS.contains(&vowels)
-            }
-        })
-    })
+    let vowels = rime.bytes().take_while(|&b| is_vowel(b as char)).count();
+    let (group, last) = rime.split_at(vowels);
+    if group.is_empty() {
+        return false;
+    }
+    if last.is_empty() {
+        OPEN_VOWELS.contains(&group) || VOWELS.contains(&group)
+    } else {
+        FINALS.contains(&last) && (CLOSED_VOWELS.contains(&group) || VOWELS.contains(&group))
+    }
 }
 
 #[cfg(test)]

@@ -47,6 +47,8 @@ pub struct Hit {
 enum Field {
     Title,
     Keyword,
+    /// One word of a keyword of several words.
+    KeywordPart,
     Summary,
     Topic,
     Heading,
@@ -59,7 +61,7 @@ impl Field {
     fn weight(self) -> f32 {
         match self {
             Field::Title => 5.0,
-            Field::Keyword => 5.0,
+            Field::Keyword | Field::KeywordPart => 5.0,
             Field::Summary => 3.0,
             Field::Topic => 1.5,
             Field::Heading => 2.0,
@@ -74,6 +76,9 @@ impl Field {
     fn strength(self) -> f32 {
         match self {
             Field::Title | Field::Keyword => 1.0,
+            // "người cao tuổi dùng điện thoại" names its lesson as a whole:
+            // "tuổi" alone says little.
+            Field::KeywordPart => 0.7,
             Field::Summary => 0.9,
             Field::Heading => 0.6,
             Field::Topic => 0.6,
@@ -100,10 +105,13 @@ const UNSEEN_WEIGHT: f32 = 1.5;
 /// A word typed with marks that the lesson only has with other marks
 /// ("giá" against "giả"): probably another word, perhaps a wrong tone.
 const OTHER_MARKS: f32 = 0.4;
+/// A word typed with marks no lesson has, that differs from a lesson word
+/// only by its tone ("chuyễn" for "chuyển"): most likely a slip.
+const TONE_SLIP: f32 = 0.8;
 /// A word matched with one typing mistake.
 const FUZZY: f32 = 0.7;
 /// Share of the question's meaning a lesson must answer to be shown.
-const MIN_COVERAGE: f32 = 0.6;
+const MIN_COVERAGE: f32 = 0.75;
 /// At least one word must be matched this strongly.
 const MIN_STRENGTH: f32 = 0.6;
 /// Longer texts are cut: a pasted message should not cost a long search.
@@ -137,53 +145,90 @@ pub struct SearchIndex {
     postings: Vec<Vec<Posting>>,
     /// Written forms ("giả", "gia") → id.
     forms: HashMap<String, u32>,
+    /// Form id → id of the form without its tone ("giả" → "gia", "chuyển"
+    /// → "chuyên"), and those ids by text.
+    toneless: Vec<u32>,
+    toneless_ids: HashMap<String, u32>,
     /// Each single word with one letter deleted → the words, for typos.
     deletions: HashMap<String, Vec<u32>>,
 }
 
 const NO_FORM: u32 = u32::MAX;
 
+/// How a question word was written, for comparing it with lesson words.
+#[derive(Debug, Clone, Copy)]
+enum Typed {
+    /// Without marks: any lesson form fits.
+    Any,
+    /// With marks, as some lesson writes a word.
+    Known(u32),
+    /// With marks no lesson has; the id of its toneless form, if known.
+    Unknown(u32),
+}
+
+/// `word` without its tone marks, keeping the vowel marks (â, ă, ê, ô, ơ,
+/// ư): "chuyển" → "chuyên", "giả" → "gia".
+fn toneless(word: &str) -> String {
+    use unicode_normalization::UnicodeNormalization;
+    const TONES: [char; 5] = ['\u{300}', '\u{301}', '\u{303}', '\u{309}', '\u{323}'];
+    word.nfd().filter(|c| !TONES.contains(c)).nfc().collect()
+}
+
+/// A term's written forms in one lesson → (weight, strength).
+type FormsSeen = HashMap<(u32, u32), (f32, f32)>;
+
 struct Builder {
     index: SearchIndex,
     /// Per lesson: term → forms → (weight, strength).
-    docs: Vec<HashMap<u32, HashMap<(u32, u32), (f32, f32)>>>,
+    docs: Vec<HashMap<u32, FormsSeen>>,
     lengths: Vec<f32>,
 }
 
 impl Builder {
-    fn term_id(&mut self, key: String) -> u32 {
-        let next = self.index.postings.len() as u32;
-        if let Some(&id) = self.index.terms.get(&key) {
+    fn term_id(&mut self, key: &str) -> u32 {
+        if let Some(&id) = self.index.terms.get(key) {
             return id;
         }
+        let next = self.index.postings.len() as u32;
         self.index.postings.push(Vec::new());
-        self.index.names.push(key.clone());
-        self.index.terms.insert(key, next);
+        self.index.names.push(key.to_string());
+        self.index.terms.insert(key.to_string(), next);
         next
     }
 
     fn form_id(&mut self, term: &Term) -> u32 {
         let form = term.marked.as_deref().unwrap_or(&term.text);
-        let next = self.index.forms.len() as u32;
-        match self.index.forms.get(form) {
-            Some(&id) => id,
-            None => {
-                self.index.forms.insert(form.to_string(), next);
-                next
-            }
+        if let Some(&id) = self.index.forms.get(form) {
+            return id;
         }
+        let next = self.index.forms.len() as u32;
+        self.index.forms.insert(form.to_string(), next);
+        let bare = toneless(form);
+        let groups = self.index.toneless_ids.len() as u32;
+        let group = *self.index.toneless_ids.entry(bare).or_insert(groups);
+        self.index.toneless.push(group);
+        next
     }
 
     fn add(&mut self, doc: usize, text: &str, field: Field, language: Language) {
+        let mut key = String::new();
         for run in analyze(text, language) {
             let forms: Vec<u32> = run.iter().map(|t| self.form_id(t)).collect();
+            let word_field = match field {
+                Field::Keyword if run.len() > 1 => Field::KeywordPart,
+                other => other,
+            };
             for (term, &form) in run.iter().zip(&forms) {
-                let id = self.term_id(term.text.clone());
-                self.record(doc, id, (form, NO_FORM), field);
+                let id = self.term_id(&term.text);
+                self.record(doc, id, (form, NO_FORM), word_field);
                 self.lengths[doc] += field.weight();
             }
             for (pair, form) in run.windows(2).zip(forms.windows(2)) {
-                let id = self.term_id(format!("{} {}", pair[0].text, pair[1].text));
+                key.clear();
+                key.push_str(&pair[0].text);
+                key.push(' ');
+                key.push_str(&pair[1].text);
+                let id = self.term_id(&key);
                 self.record(doc, id, (form[0], form[1]), field);
             }
         }
@@ -253,12 +298,33 @@ fn deletions_of(word: &str) -> impl Iterator<Item = String> + '_ {
     })
 }
 
+/// A lesson that matches some of a question.
+#[derive(Debug, Clone)]
+struct Candidate {
+    doc: usize,
+    /// Share of the question's meaning matched, each word counted by how
+    /// prominently the lesson has it.
+    coverage: f32,
+    /// How prominently the best-matched word is found.
+    strongest: f32,
+    /// BM25 over words and pairs.
+    rank: f32,
+}
+
+impl Candidate {
+    /// Shown best first: BM25, scaled by how much of the question the
+    /// lesson answers.
+    fn order(&self) -> f32 {
+        self.coverage * self.rank
+    }
+}
+
 /// One meaningful word of a question, with the lesson words it may stand for.
 struct Wanted {
     /// Term ids and how well each matches (1 exact, less for a typo).
     matches: Vec<(u32, f32)>,
-    /// The written form when the learner typed marks, else `None`.
-    form: Option<u32>,
+    /// How the learner wrote it.
+    form: Typed,
     /// How much of the question's meaning the word carries.
     weight: f32,
 }
@@ -275,6 +341,8 @@ impl SearchIndex {
                 names: Vec::new(),
                 postings: Vec::new(),
                 forms: HashMap::new(),
+                toneless: Vec::new(),
+                toneless_ids: HashMap::new(),
                 deletions: HashMap::new(),
             },
             docs: (0..lessons.len()).map(|_| HashMap::new()).collect(),
@@ -326,6 +394,28 @@ impl SearchIndex {
         if !is_meaningful(text) {
             return Vec::new();
         }
+        let mut hits: Vec<Candidate> = self
+            .candidates(text)
+            .into_iter()
+            .filter(|c| c.coverage >= MIN_COVERAGE && c.strongest >= MIN_STRENGTH)
+            .collect();
+        hits.sort_by(|x, y| {
+            y.order()
+                .total_cmp(&x.order())
+                .then_with(|| self.lessons[x.doc].cmp(&self.lessons[y.doc]))
+        });
+        hits.into_iter()
+            .take(MAX_HITS)
+            .map(|c| Hit {
+                lesson: self.lessons[c.doc].clone(),
+                score: c.coverage,
+            })
+            .collect()
+    }
+
+    /// Every lesson that matches any word of `text`, with the figures that
+    /// decide whether and where it is shown.
+    fn candidates(&self, text: &str) -> Vec<Candidate> {
         let runs: Vec<Vec<Term>> = analyze(text, Language::Guess)
             .into_iter()
             .map(|run| self.mend(run))
@@ -367,7 +457,7 @@ impl SearchIndex {
             for &(term, quality) in &want.matches {
                 for posting in &self.postings[term as usize] {
                     let d = posting.doc as usize;
-                    let (weight, strong, _) = self.weigh(posting, want.form, None, quality);
+                    let (weight, strong, _) = self.weigh(posting, want.form, Typed::Any, quality);
                     best[d] = best[d].max(weight);
                     let s = &mut strength[i * docs + d];
                     *s = s.max(strong);
@@ -410,75 +500,21 @@ impl SearchIndex {
             }
         }
         let total: f32 = wanted.iter().map(|w| w.weight).sum();
-        #[cfg(test)]
-        if std::env::var("SEARCH_DEBUG").is_ok() {
-            eprintln!("QUERY {text:?}");
-            for run in &runs {
-                eprintln!(
-                    "  run {:?}",
-                    run.iter().map(|t| (&t.text, &t.marked)).collect::<Vec<_>>()
-                );
-            }
-            for (i, w) in wanted.iter().enumerate() {
-                eprintln!(
-                    "  word {i} {:?} weight {:.2} form {:?}",
-                    w.matches
-                        .iter()
-                        .map(|(t, q)| (self.word(*t), *q))
-                        .collect::<Vec<_>>(),
-                    w.weight,
-                    w.form
-                );
-            }
-            let mut order: Vec<usize> = (0..docs).collect();
-            order.sort_by(|a, b| rank[*b].total_cmp(&rank[*a]));
-            for &d in order.iter().take(6) {
-                let per: Vec<String> = (0..wanted.len())
-                    .map(|i| format!("{:.2}", strength[i * docs + d]))
-                    .collect();
-                let cov = wanted
-                    .iter()
-                    .enumerate()
-                    .map(|(i, w)| w.weight * strength[i * docs + d])
-                    .sum::<f32>()
-                    / total;
-                eprintln!(
-                    "  {:28} rank {:.2} cov {:.2} [{}]",
-                    self.lessons[d],
-                    rank[d],
-                    cov,
-                    per.join(" ")
-                );
-            }
-        }
-        let mut hits: Vec<(usize, f32, f32)> = (0..docs)
+        (0..docs)
             .filter(|&d| rank[d] > 0.0)
-            .filter_map(|d| {
-                let per_word = wanted
-                    .iter()
-                    .enumerate()
-                    .map(|(i, _)| strength[i * docs + d]);
-                let strongest = per_word.clone().fold(0.0f32, f32::max);
-                let coverage = wanted
-                    .iter()
-                    .zip(per_word)
-                    .map(|(w, s)| w.weight * s)
-                    .sum::<f32>()
-                    / total;
-                (coverage >= MIN_COVERAGE && strongest >= MIN_STRENGTH)
-                    .then_some((d, coverage, rank[d]))
-            })
-            .collect();
-        hits.sort_by(|x, y| {
-            (y.1 * y.2)
-                .total_cmp(&(x.1 * x.2))
-                .then_with(|| self.lessons[x.0].cmp(&self.lessons[y.0]))
-        });
-        hits.into_iter()
-            .take(MAX_HITS)
-            .map(|(d, coverage, _)| Hit {
-                lesson: self.lessons[d].clone(),
-                score: coverage,
+            .map(|d| {
+                let per_word = (0..wanted.len()).map(|i| strength[i * docs + d]);
+                Candidate {
+                    doc: d,
+                    coverage: wanted
+                        .iter()
+                        .zip(per_word.clone())
+                        .map(|(w, s)| w.weight * s)
+                        .sum::<f32>()
+                        / total,
+                    strongest: per_word.fold(0.0f32, f32::max),
+                    rank: rank[d],
+                }
             })
             .collect()
     }
@@ -489,14 +525,16 @@ impl SearchIndex {
     fn weigh(
         &self,
         posting: &Posting,
-        form_a: Option<u32>,
-        form_b: Option<u32>,
+        form_a: Typed,
+        form_b: Typed,
         quality: f32,
     ) -> (f32, f32, f32) {
-        let fits = |wanted: Option<u32>, found: u32| match wanted {
-            None => 1.0,
-            Some(w) if w == found => 1.0,
-            Some(_) => OTHER_MARKS,
+        let fits = |typed: Typed, found: u32| match typed {
+            Typed::Any => 1.0,
+            Typed::Known(form) if form == found => 1.0,
+            Typed::Known(_) => OTHER_MARKS,
+            Typed::Unknown(toneless) if toneless == self.toneless[found as usize] => TONE_SLIP,
+            Typed::Unknown(_) => OTHER_MARKS,
         };
         posting
             .occurrences
@@ -535,17 +573,23 @@ impl SearchIndex {
     /// What a question word can match: itself, or words one typing mistake
     /// away when it is not in any lesson.
     fn wanted(&self, term: &Term) -> Wanted {
-        let form = term
-            .marked
-            .as_ref()
-            .map(|m| self.forms.get(m).copied().unwrap_or(NO_FORM - 1));
+        let form = match &term.marked {
+            None => Typed::Any,
+            Some(written) => match self.forms.get(written) {
+                Some(&form) => Typed::Known(form),
+                None => Typed::Unknown(
+                    self.toneless_ids
+                        .get(&toneless(written))
+                        .copied()
+                        .unwrap_or(NO_FORM),
+                ),
+            },
+        };
         for text in [&term.text, &term.unstemmed] {
             if let Some(&id) = self.terms.get(text) {
                 return Wanted {
                     matches: vec![(id, 1.0)],
-                    // A marked word no lesson has is probably mistyped
-                    // ("chuyễn"): its marks say nothing.
-                    form: form.filter(|&f| f != NO_FORM - 1),
+                    form,
                     weight: self.weight(self.postings[id as usize].len()),
                 };
             }
@@ -564,7 +608,8 @@ impl SearchIndex {
             .fold(UNSEEN_WEIGHT, f32::min);
         Wanted {
             matches,
-            form: None,
+            // A misspelt word's marks say nothing.
+            form: Typed::Any,
             weight,
         }
     }
@@ -644,21 +689,4 @@ fn saturate(tf: f32, norm: f32) -> f32 {
 }
 
 #[cfg(test)]
-mod debug_tmp {
-    #[test]
-    fn debug_queries() {
-        let Ok(qs) = std::env::var("SEARCH_DEBUG") else {
-            return;
-        };
-        let tree = crate::lesson::load_tree(std::path::Path::new(concat!(
-            env!("CARGO_MANIFEST_DIR"),
-            "/lessons"
-        )))
-        .unwrap();
-        let index = super::SearchIndex::build(&tree);
-        for q in qs.split('|') {
-            let hits = index.query(q);
-            eprintln!("  => {hits:?}");
-        }
-    }
-}
+mod tests;

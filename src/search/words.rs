@@ -12,14 +12,18 @@ use std::sync::LazyLock;
 /// help". In a text typed with marks they are compared as written, so
 /// "mấy" (how many) goes and "máy" (machine) stays.
 const VI_STOP: &[&str] = &[
-    "à", "ạ", "á", "ả", "ai", "ah", "ak", "anh", "ấy", "bà", "bác", "bị", "biết", "các", "cách",
-    "cái", "cần", "cháu", "chị", "cho", "chứ", "có", "cô", "còn", "con", "của", "cũng", "cụ",
-    "dùm", "đã", "đang", "đâu", "đây", "đấy", "để", "đến", "đi", "đó", "được", "em", "giùm",
+    "à", "ạ", "á", "ả", "ai", "ah", "ak", "anh", "ấy", "bà", "bác", "bên", "bị", "biết", "các",
+    "cách", "cái", "cần", "cháu", "chị", "cho", "chứ", "có", "cô", "còn", "con", "của", "cũng",
+    "cụ", "dùm", "đã", "đang", "đâu", "đây", "đấy", "để", "đến", "đi", "đó", "được", "em", "giùm",
     "giúp", "gì", "hả", "hay", "hen", "hết", "hở", "hoặc", "hỏi", "khi", "không", "kia", "là",
-    "lại", "lên", "luôn", "mà", "mấy", "mình", "một", "muốn", "nà", "này", "nay", "nào", "nè",
-    "nếu", "nên", "nha", "nhé", "nhỉ", "nhiều", "như", "nhưng", "những", "nữa", "ở", "ơi", "ông",
-    "phải", "ra", "rồi", "sao", "sẽ", "tại", "thế", "thêm", "thì", "tôi", "trên", "trong", "từ",
-    "u", "uh", "và", "vẫn", "vậy", "vì", "với", "xin", "xuống",
+    "lại", "lên", "luôn", "mà", "mấy", "mình", "mới", "một", "muốn", "nà", "này", "nay", "nào",
+    "nè", "nếu", "nên", "nha", "nhé", "nhỉ", "nhiều", "như", "nhưng", "những", "nữa", "ở", "ơi",
+    "ông", "phải", "ra", "rồi", "sao", "sẽ", "tại", "thế", "thêm", "thì", "tôi", "trên", "trong",
+    "từ", "u", "uh", "và", "vẫn", "vậy", "về", "vì", "vừa", "với", "xin", "xong", "xuống",
+    // Phone makers: lessons are the same on every phone, so naming one says
+    // nothing about which lesson is wanted (iPhone and Android do: the
+    // stores differ, and lessons name them).
+    "galaxy", "huawei", "nokia", "oppo", "realme", "redmi", "samsung", "vivo", "xiaomi",
 ];
 
 /// Folded forms shared by a meaningless word and a common content word:
@@ -41,6 +45,8 @@ const KEPT_PAIRS: &[&str] = &[
 /// only within a shared start, which the matcher handles.
 const VI_STOP_PHRASES: &[&str] = &[
     "bao gio",
+    "bao lau",
+    "khi nao",
     "bao nhieu",
     "bay gio",
     "co sao",
@@ -77,7 +83,15 @@ const VI_STOP_PHRASES: &[&str] = &[
     "tai sao",
     "the nao",
     "the nay",
+    "thang nay",
+    "thang sau",
+    "thang truoc",
+    "tuan nay",
+    "nam nay",
     "vi sao",
+    "vua nay",
+    "hoi nay",
+    "ban nay",
     "vui long",
     "xin hoi",
 ];
@@ -258,11 +272,9 @@ const LOANWORDS: &[&str] = &[
     "momo",
     "oke",
     "online",
-    "oppo",
     "otp",
     "passcode",
     "qr",
-    "samsung",
     "selfie",
     "shopee",
     "sms",
@@ -279,7 +291,6 @@ const LOANWORDS: &[&str] = &[
     "web",
     "website",
     "wifi",
-    "xiaomi",
     "youtube",
     "zalo",
     "zalopay",

@@ -504,8 +504,21 @@ fn staff_links_and_certificates(store: &dyn Store) {
     assert_eq!(store.staff(&admin.id).unwrap(), None);
     assert_eq!(store.link(&invite.code).unwrap(), Some(invite.clone()));
     assert_eq!(store.link("NOPE").unwrap(), None);
-    assert_eq!(store.certificate(&cert.code).unwrap(), Some(cert));
+    assert_eq!(store.certificate(&cert.code).unwrap(), Some(cert.clone()));
     assert_eq!(store.certificate("K7QM").unwrap(), None);
+    // Written again under its code (the learner chose the name to print):
+    // the later record replaces the first.
+    let renamed = Certificate {
+        name: "Nguyễn Thị Lan".into(),
+        ..cert.clone()
+    };
+    store
+        .commit(&Change {
+            certificates: std::slice::from_ref(&renamed),
+            ..Change::of(&admin)
+        })
+        .unwrap();
+    assert_eq!(store.certificate(&cert.code).unwrap(), Some(renamed));
     assert_eq!(store.audit_log().unwrap(), vec![audit]);
 
     // A single-use code is claimed once; the second claim changes nothing.

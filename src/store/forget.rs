@@ -67,6 +67,9 @@ pub(crate) fn needles(
                 &learner.display_name.chars().take(32).collect::<String>(),
             ));
         }
+        if let Some(printed) = &learner.certificate_name {
+            out.push(quoted(printed));
+        }
     }
     out.extend(threads.iter().map(|t| quoted(t)));
     // Thread ids also travel inside button data (`1:ht:<id>`).

@@ -120,6 +120,8 @@ impl Rendered {
                 caption: caption.filter(|_| !text_follows),
                 keyboard: attachment_keyboard,
             }),
+            // `render` has made it a document already.
+            Some(Attachment::Report(_)) => {}
             Some(Attachment::Forward(media)) => {
                 if let Some(file_id) = telegram_file(media) {
                     parts.push(Part::Forward {
@@ -196,7 +198,7 @@ pub fn render(
     Rendered {
         html,
         keyboard: (!rows.is_empty()).then(|| json!({ "inline_keyboard": rows })),
-        attachment: message.attachment.clone(),
+        attachment: crate::report_xlsx::as_document(localizer, lang, message.attachment.as_ref()),
         lang: lang.clone(),
     }
 }

@@ -44,16 +44,16 @@ pub enum Part {
 /// The parts of one core message to a learner, in sending order.
 pub fn render(localizer: &Localizer, lang: &Lang, message: &Message) -> Vec<Part> {
     let mut parts = Vec::new();
-    match &message.attachment {
-        Some(Attachment::Picture(path)) => parts.push(Part::Image(path.clone())),
-        Some(Attachment::Document(doc)) => parts.push(Part::File(doc.clone())),
+    match crate::report_xlsx::as_document(localizer, lang, message.attachment.as_ref()) {
+        Some(Attachment::Picture(path)) => parts.push(Part::Image(path)),
+        Some(Attachment::Document(doc)) => parts.push(Part::File(doc)),
         // Passing a learner's photo on is not built for Zalo yet: the text
         // names what was sent, and the volunteer asks in the thread.
         Some(Attachment::Forward(_)) => {}
         Some(drawn @ (Attachment::Chart(_) | Attachment::Certificate(_))) => {
-            parts.push(Part::Drawn(drawn.clone(), lang.clone()));
+            parts.push(Part::Drawn(drawn, lang.clone()));
         }
-        None => {}
+        Some(Attachment::Report(_)) | None => {}
     }
     let text = render_text(localizer, lang, message);
     let buttons: Vec<Value> = message
