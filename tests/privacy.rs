@@ -151,7 +151,6 @@ fn mydata_shows_everything_kept_and_the_mentor_can_be_left() {
     for key in [
         "mydata-title",
         "mydata-name",
-        "mydata-area",
         "mydata-mentor",
         "profile-summary",
         "mydata-lesson-done",
@@ -163,6 +162,23 @@ fn mydata_shows_everything_kept_and_the_mentor_can_be_left() {
     ] {
         assert!(k.contains(&key.to_string()), "{key} missing from {k:?}");
     }
+    // The screen as the learner reads it (the random code masked), kept as
+    // a snapshot so a change of wording shows as a diff.
+    let localizer = bot.app.localizer.clone();
+    let mut screen = String::new();
+    for hocvuso::core::Action::Send(m) in &h.actions {
+        screen.push_str(&hocvuso::channel::plain::render_text(&localizer, &vi(), m));
+        screen.push('\n');
+        if m.attachment.is_some() {
+            screen.push_str("📎 du-lieu-cua-bac.json\n");
+        }
+        for row in &m.keyboard {
+            for b in row {
+                screen.push_str(&format!("[{}]\n", localizer.phrase(&vi(), &b.label)));
+            }
+        }
+    }
+    insta::assert_snapshot!(screen.replace(&code, "XXXX-XXXX-XXXX"));
     let shown = format!("{:?}", h.actions);
     assert!(shown.contains(&code), "the certificate code is shown");
     assert!(shown.contains("Người tg:5"), "the mentor by name");

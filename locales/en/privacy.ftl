@@ -19,7 +19,6 @@ mydata-name = Name: { $named ->
    *[no] (the bot was not told your name)
 }
 mydata-language = Language: {$language}
-mydata-area = Where you live: {$area}
 mydata-mentor = Your volunteer: { $named ->
     [yes] {$name}
    *[no] (yes, name unknown)

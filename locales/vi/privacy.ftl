@@ -19,7 +19,6 @@ mydata-name = Tên: { $named ->
    *[no] (bot không được biết tên bác)
 }
 mydata-language = Ngôn ngữ: {$language}
-mydata-area = Nơi ở: {$area}
 mydata-mentor = Tình nguyện viên kèm riêng: { $named ->
     [yes] {$name}
    *[no] (có, nhưng không rõ tên)

@@ -91,21 +91,15 @@ impl Turn<'_> {
             .iter()
             .find(|(l, _)| *l == lang)
             .map_or_else(|| lang.as_str().to_string(), |(_, name)| name.clone());
-        let area = self
-            .learner
-            .area
-            .as_deref()
-            .map_or_else(|| "—".to_string(), |a| self.core.areas.full_name(a));
         let mut message = Message::default()
             .heading(Text::new("mydata-title"))
             .para(Text::new("mydata-name").name(&self.learner.display_name))
-            .para(Text::new("mydata-language").arg("language", language))
-            .para(Text::new("mydata-area").arg("area", area));
+            .para(Text::new("mydata-language").arg("language", language));
         message = message.para(match &mentor_name {
             Some(name) => Text::new("mydata-mentor").name(name),
             None => Text::new("mydata-mentor-none"),
         });
-        // The profile as `/profile` words it: age band, group, area, the
+        // The profile as `/profile` words it (the area is in it): age band, group, area, the
         // name printed on certificates, the VNeID answer.
         let profile = &self.learner.profile;
         let area_name = self
