@@ -159,6 +159,7 @@ fn main() {
                     topic: topic.id.clone(),
                     at,
                     lessons: Vec::new(),
+                    revoked: None,
                 });
             }
         }

@@ -12,7 +12,7 @@ use crate::core::{
     Action, Context, Core, Input, Lang, Learner, LearnerId, Place, Reply, Timer, TimerId,
     Timestamp, stats,
 };
-use crate::store::{Change, Store, StoreDirectory, StoreError};
+use crate::store::{Change, Forget, Store, StoreDirectory, StoreError};
 
 /// One thing a learner did, as a channel reports it.
 #[derive(Debug, Clone)]
@@ -118,7 +118,11 @@ impl Engine {
         }
         let before = learner.clone();
         let reply = self.core.handle_with(&mut learner, &event.input, &ctx);
-        self.commit(&learner, Some(&before), &reply, None)?;
+        if reply.forget {
+            self.forget(&before, &reply, event.now)?;
+        } else {
+            self.commit(&learner, Some(&before), &reply, None)?;
+        }
         Ok(Handled {
             lang: learner.lang(),
             actions: reply.actions,
@@ -173,6 +177,32 @@ impl Engine {
             timers: &reply.timers,
             timer_done,
         })
+    }
+
+    /// Deletes the learner's personal data. Their contributions to the
+    /// figures stay in the counters and are added to the anonymous tally of
+    /// forgotten learners in the same write, so the counters still equal a
+    /// recount of the learners left plus that tally.
+    fn forget(&self, learner: &Learner, reply: &Reply, now: Timestamp) -> Result<(), StoreError> {
+        let mut counters: Vec<_> = stats::contributions(learner, self.core.areas())
+            .into_iter()
+            .map(|mut key| {
+                key.scope = stats::forgotten_scope(&key.scope);
+                (key, 1)
+            })
+            .collect();
+        counters.extend(reply.counts.iter().cloned());
+        let report = self.store.forget(&Forget {
+            learner: &learner.id,
+            counters: &counters,
+            outbox: &reply.outbox,
+            at: now,
+        })?;
+        tracing::info!(
+            ?report,
+            "a learner's personal data was deleted at their request"
+        );
+        Ok(())
     }
 
     /// Handles every timer due at `now` (at most `limit`), each with its

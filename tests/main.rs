@@ -7,6 +7,7 @@ mod layering;
 mod learner_support;
 mod lesson_validation;
 mod postgres;
+mod privacy;
 mod report;
 mod roles_and_figures;
 mod search_eval;

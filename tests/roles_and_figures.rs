@@ -194,7 +194,7 @@ fn num(t: &Text, name: &str) -> i64 {
     }
 }
 
-fn open_private_payload(h: &Handled) -> String {
+pub(crate) fn open_private_payload(h: &Handled) -> String {
     messages(h)
         .iter()
         .flat_map(|m| m.keyboard.iter().flatten())

@@ -58,6 +58,7 @@ mentor-link = This is the link for the people you mentor. When they tap it, you 
 button-mentor-link = 📚 Learn with a volunteer
 mentor-joined = You are now linked with volunteer {$name}. Your mentor will see how far you are, to help when you need it.
 mentor-joined-anon = You are now linked with a volunteer mentor. Your mentor will see how far you are, to help when you need it.
+mentor-inactive = This volunteer no longer helps through the bot, so this link does not work now. You can still learn on your own, and tap "Ask a volunteer" in the menu when you need a person.
 mentor-unknown = This link is not valid. Please ask your volunteer to send it again.
 mentor-self = This is your own link: send it to the people you mentor.
 mentees-title = 👥 People you mentor: {$count}

@@ -58,6 +58,7 @@ mentor-link = Đây là liên kết để người bạn kèm cặp tham gia. Kh
 button-mentor-link = 📚 Học cùng tình nguyện viên
 mentor-joined = Bác đã được nối với tình nguyện viên {$name}. Người hướng dẫn sẽ biết bác học đến đâu để giúp bác khi cần.
 mentor-joined-anon = Bác đã được nối với tình nguyện viên hướng dẫn. Người hướng dẫn sẽ biết bác học đến đâu để giúp bác khi cần.
+mentor-inactive = Tình nguyện viên này hiện không còn hỗ trợ qua bot, nên liên kết này không dùng được nữa. Bác vẫn học một mình được, và khi cần người giúp, bác bấm "Hỏi tình nguyện viên" trong menu nhé.
 mentor-unknown = Liên kết này không đúng. Bác xin tình nguyện viên gửi lại nhé.
 mentor-self = Đây là liên kết của chính bạn: hãy gửi nó cho người bạn kèm cặp.
 mentees-title = 👥 Người bạn kèm cặp: {$count}

@@ -84,6 +84,10 @@ pub struct Reply {
     /// Event counters (questions asked, reminders sent…), added to the
     /// counters the engine derives from the learner's record.
     pub counts: Vec<(CounterKey, i64)>,
+    /// The learner confirmed `/forget`: instead of writing the learner, the
+    /// engine has the store delete their personal data (`Store::forget`),
+    /// with `outbox` (neutral notices to volunteers) in the same write.
+    pub forget: bool,
 }
 
 impl Reply {

@@ -93,6 +93,16 @@ pub enum Callback {
     RemindersOff,
     /// A volunteer reminds one mentee (by a short, non-reversible tag).
     Nudge(String),
+    /// The longer privacy explanation.
+    PrivacyMore,
+    /// Everything stored about the learner (`/mydata`).
+    MyData,
+    /// "Delete my data": the question before `/forget` acts.
+    ForgetAsk,
+    /// "Yes, delete": the one confirmation.
+    ForgetConfirm,
+    /// Stop being this mentor's mentee.
+    LeaveMentor,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
@@ -292,6 +302,11 @@ impl Callback {
             }
             "ro" => arity(0).map(|_| Callback::RemindersOff)?,
             "n" => arity(1).and_then(|_| code(0)).map(Callback::Nudge)?,
+            "pv" => arity(0).map(|_| Callback::PrivacyMore)?,
+            "md" => arity(0).map(|_| Callback::MyData)?,
+            "fa" => arity(0).map(|_| Callback::ForgetAsk)?,
+            "fy" => arity(0).map(|_| Callback::ForgetConfirm)?,
+            "lm" => arity(0).map(|_| Callback::LeaveMentor)?,
             _ => return Err(BadCallback),
         };
         Ok(callback)
@@ -374,6 +389,11 @@ impl fmt::Display for Callback {
             Callback::HelpRate(c, yes) => write!(f, "hr:{c}:{}", u8::from(*yes)),
             Callback::RemindersOff => write!(f, "ro"),
             Callback::Nudge(tag) => write!(f, "n:{tag}"),
+            Callback::PrivacyMore => write!(f, "pv"),
+            Callback::MyData => write!(f, "md"),
+            Callback::ForgetAsk => write!(f, "fa"),
+            Callback::ForgetConfirm => write!(f, "fy"),
+            Callback::LeaveMentor => write!(f, "lm"),
         }
     }
 }
@@ -433,6 +453,11 @@ mod tests {
             Callback::HelpRate("ABCD-EFGH".into(), false),
             Callback::RemindersOff,
             Callback::Nudge("7QX2M9AB".into()),
+            Callback::PrivacyMore,
+            Callback::MyData,
+            Callback::ForgetAsk,
+            Callback::ForgetConfirm,
+            Callback::LeaveMentor,
         ];
         for cb in all {
             let data = cb.encode();

@@ -103,6 +103,7 @@ impl Turn<'_> {
             topic: topic.to_string(),
             at: stamp.at,
             lessons,
+            revoked: None,
         })
     }
 
@@ -216,6 +217,11 @@ impl Turn<'_> {
         let Some(mentor) = self.learner.mentor.clone() else {
             return;
         };
+        // A mentor whose role was revoked hears nothing more (M4); when the
+        // role cannot be read, the notice is left out rather than risked.
+        if !self.may_mentor(&mentor.id).unwrap_or(false) {
+            return;
+        }
         let name: String = self.learner.display_name.chars().take(32).collect();
         let message = Message::default().para(
             Text::new("mentee-finished-topic")
@@ -392,6 +398,15 @@ impl Turn<'_> {
             return self
                 .send(Message::default().para(Text::new("verify-unknown").arg("code", shown)));
         };
+        if let Some(at) = cert.revoked {
+            return self.send(
+                Message::default().para(
+                    Text::new("verify-revoked")
+                        .arg("code", cert.code.clone())
+                        .arg("date", Arg::Date(at)),
+                ),
+            );
+        }
         let lang = self.lang();
         // The overall certificate's name is interface text: `basic` selects it.
         let topic = self

@@ -187,12 +187,22 @@ fn any_input_before_a_language_asks_for_it_again() {
 }
 
 #[test]
-fn choosing_a_language_shows_the_intro_and_the_topics() {
+fn choosing_a_language_shows_the_intro_the_privacy_notice_and_the_topics() {
     let mut chat = Chat::new();
     chat.text("/start");
     let reply = chat.press(Callback::SetLang(Lang::new("en")));
     assert_eq!(chat.learner.lang, Some(Lang::new("en")));
-    assert_eq!(keys(&reply), ["intro", "menu-title", "menu-hint"]);
+    assert_eq!(
+        keys(&reply),
+        [
+            "intro",
+            "privacy-title",
+            "privacy-short",
+            "menu-title",
+            "menu-hint"
+        ]
+    );
+    assert!(callbacks(&reply).contains(&Callback::PrivacyMore));
     let cbs = callbacks(&reply);
     assert!(
         cbs.contains(&Callback::Topic("t1".into())) && cbs.contains(&Callback::Topic("t2".into()))

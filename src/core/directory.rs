@@ -9,7 +9,7 @@ use std::collections::BTreeMap;
 
 use super::help::HelpThread;
 use super::records::{Certificate, Link, Staff};
-use super::state::{Learner, LearnerId};
+use super::state::{Learner, LearnerId, QuizAttempt};
 use super::stats::Quarter;
 
 /// A lookup failed (the store is unreachable or a record unreadable): the
@@ -36,6 +36,8 @@ pub trait Directory {
     fn help_thread(&self, id: &str) -> Result<Option<HelpThread>, Unavailable>;
     /// Questions not yet closed.
     fn open_threads(&self) -> Result<Vec<HelpThread>, Unavailable>;
+    /// A learner's quiz answers, oldest first (what `/mydata` shows).
+    fn attempts(&self, id: &LearnerId) -> Result<Vec<QuizAttempt>, Unavailable>;
 }
 
 /// A directory that knows nobody: for the console's simplest uses and tests
@@ -69,5 +71,8 @@ impl Directory for Nobody {
     }
     fn certificate(&self, _: &str) -> Result<Option<Certificate>, Unavailable> {
         Ok(None)
+    }
+    fn attempts(&self, _: &LearnerId) -> Result<Vec<QuizAttempt>, Unavailable> {
+        Ok(Vec::new())
     }
 }

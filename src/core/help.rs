@@ -92,7 +92,7 @@ impl HelpThread {
         }
     }
 
-    fn question_text(&self) -> String {
+    pub(super) fn question_text(&self) -> String {
         self.messages
             .iter()
             .filter(|m| m.from_learner)
@@ -104,10 +104,10 @@ impl HelpThread {
 }
 
 /// Someone a question can be sent to.
-struct Helper {
-    id: LearnerId,
-    channel: String,
-    lang: Lang,
+pub(super) struct Helper {
+    pub(super) id: LearnerId,
+    pub(super) channel: String,
+    pub(super) lang: Lang,
 }
 
 /// Buckets of the time to a first answer, in minutes: figures show the
@@ -358,7 +358,7 @@ impl Turn<'_> {
         }
     }
 
-    fn helper(&self, id: LearnerId) -> Option<Helper> {
+    pub(super) fn helper(&self, id: LearnerId) -> Option<Helper> {
         let learner = self.directory.learner(&id).ok()??;
         Some(Helper {
             id,

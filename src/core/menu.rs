@@ -34,7 +34,17 @@ impl Turn<'_> {
         }
         if first_time {
             self.learner.session = Session::Menu;
-            self.send(Message::default().para(Text::new("intro")));
+            // The notice of what the bot keeps rides with the welcome, and
+            // its "Read more" button goes last on the menu: one message
+            // with buttons, numbered as before on the console.
+            self.send(
+                Message::default()
+                    .para(Text::new("intro"))
+                    .heading(Text::new("privacy-title"))
+                    .para(Text::new("privacy-short")),
+            );
+            self.menu();
+            return self.privacy_button_last();
         } else {
             self.send(Message::default().para(Text::new("language-changed")));
         }

@@ -17,6 +17,7 @@ mod figures;
 mod help;
 mod menu;
 mod outgoing;
+mod privacy;
 mod profile;
 mod push;
 mod questions;
@@ -44,8 +45,8 @@ pub use outgoing::{Outgoing, Queued, QueuedId, Recipient};
 pub use profile::{Flow, ProfileField};
 pub use questions::{UNANSWERED_SCOPE, day_of};
 pub use records::{
-    AuditAction, AuditEntry, BASIC, Certificate, CertifiedLesson, Link, LinkKind, Role, Staff,
-    code_from, normalise_code,
+    AuditAction, AuditEntry, BASIC, Certificate, CertifiedLesson, FORGOTTEN, Link, LinkKind, Role,
+    Staff, code_from, normalise_code,
 };
 pub use remind::{ReminderDelays, mentee_tag};
 pub use router::{Command, DeepLink};

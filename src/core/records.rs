@@ -114,7 +114,16 @@ pub struct Certificate {
     pub at: Timestamp,
     /// (lesson id, first completion, score, total), in topic order.
     pub lessons: Vec<CertifiedLesson>,
+    /// When the holder asked the bot to forget them: the record then keeps
+    /// only the code, the topic and the date, so `/verify` can say the
+    /// certificate was withdrawn instead of "unknown".
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub revoked: Option<Timestamp>,
 }
+
+/// Stands in for a learner who asked to be forgotten, in the few records
+/// that must outlive them (a withdrawn certificate).
+pub const FORGOTTEN: &str = "-";
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct CertifiedLesson {

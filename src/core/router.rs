@@ -49,6 +49,14 @@ pub enum Command {
     Stop,
     /// `/unanswered` (admins): questions no lesson answered.
     Unanswered,
+    /// `/privacy`: what the bot keeps and why.
+    Privacy,
+    /// `/mydata`: everything stored about the learner.
+    MyData,
+    /// `/forget`: delete the learner's personal data (after one confirmation).
+    Forget,
+    /// `/leavementor`: stop being a volunteer's mentee.
+    LeaveMentor,
     /// Anything else that starts with `/`: the name, cut short.
     Unknown(String),
 }
@@ -86,6 +94,10 @@ impl Command {
             "help_me" | "hoi" | "helpme" => Command::AskPerson(args),
             "stop" => Command::Stop,
             "unanswered" => Command::Unanswered,
+            "privacy" | "riengtu" => Command::Privacy,
+            "mydata" | "dulieu" => Command::MyData,
+            "forget" | "xoa" => Command::Forget,
+            "leavementor" => Command::LeaveMentor,
             _ => Command::Unknown(name.chars().take(32).collect()),
         })
     }
@@ -257,6 +269,10 @@ impl Turn<'_> {
             Command::AskPerson(question) => self.ask_person_command(&question),
             Command::Stop => self.reminders_off(),
             Command::Unanswered => self.unanswered(),
+            Command::Privacy => self.privacy_notice(),
+            Command::MyData => self.my_data(),
+            Command::Forget => self.forget_ask(),
+            Command::LeaveMentor => self.leave_mentor(),
             Command::Unknown(name) => {
                 self.send(
                     Message::default().para(Text::new("unknown-command").arg("command", name)),
@@ -353,6 +369,11 @@ impl Turn<'_> {
             Callback::HelpRate(id, helped) => self.rate_question(&id, helped),
             Callback::RemindersOff => self.reminders_off(),
             Callback::Nudge(tag) => self.nudge_mentee(&tag),
+            Callback::PrivacyMore => self.privacy_more(),
+            Callback::MyData => self.my_data(),
+            Callback::ForgetAsk => self.forget_ask(),
+            Callback::ForgetConfirm => self.forget_confirm(),
+            Callback::LeaveMentor => self.leave_mentor(),
             Callback::Report(area, quarter, view) => self.report_screen(&area, quarter, view),
             Callback::Profile => self.profile(),
             Callback::ProfileAsk(field) => self.profile_ask(field),

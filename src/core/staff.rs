@@ -55,6 +55,23 @@ impl Turn<'_> {
         }
     }
 
+    /// Whether `id` may act as a mentor now: a volunteer or official with a
+    /// stored role, or an admin named in the configuration. A revoked
+    /// volunteer's mentor link and learner notices stop with the role
+    /// (review finding M4).
+    pub(super) fn may_mentor(&self, id: &LearnerId) -> Result<bool, Unavailable> {
+        if self.core.admins.contains(id) {
+            return Ok(true);
+        }
+        Ok(matches!(
+            self.directory.staff(id)?,
+            Some(Staff {
+                role: Role::Volunteer | Role::Official,
+                ..
+            })
+        ))
+    }
+
     /// The role and area if the learner has at least `min`; otherwise a
     /// polite refusal and `None`.
     pub(super) fn require(&mut self, min: Role) -> Option<(Role, String)> {
@@ -422,6 +439,11 @@ impl Turn<'_> {
         };
         if mentor == self.learner.id {
             return self.link_refused("mentor-self");
+        }
+        match self.may_mentor(&mentor) {
+            Ok(true) => {}
+            Ok(false) => return self.link_refused("mentor-inactive"),
+            Err(e) => return self.unavailable(&e),
         }
         let name = match self.directory.learner(&mentor) {
             Ok(Some(m)) => m.display_name,

@@ -234,6 +234,14 @@ pub fn group_scope(code: &str) -> String {
     format!("g:{code}")
 }
 
+/// Where the contributions of learners who asked to be forgotten are kept,
+/// as anonymous counts beside `scope`'s counter. The counters themselves
+/// keep them (officials' figures do not drop), so a recount is: the
+/// contributions of the learners stored, plus this tally.
+pub fn forgotten_scope(scope: &str) -> String {
+    format!("f:{scope}")
+}
+
 /// One unit a learner adds to the figures.
 #[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash)]
 pub struct CounterKey {

@@ -5,6 +5,7 @@ use std::collections::{BTreeMap, BTreeSet};
 use std::sync::Mutex;
 
 use super::copy::Record;
+use super::forget::{self, Forget, ForgetReport};
 use super::{Change, Store, StoreError};
 use crate::core::stats::{CounterKey, Quarter};
 use crate::core::{
@@ -143,6 +144,92 @@ impl Store for MemoryStore {
             }
         }
         Ok(())
+    }
+
+    fn forget(&self, f: &Forget<'_>) -> Result<ForgetReport, StoreError> {
+        let mut inner = self.lock();
+        let id = f.learner;
+        let mut report = ForgetReport::default();
+        let learner = inner.learners.remove(id);
+        report.learner = learner.is_some();
+        let theirs: Vec<String> = inner
+            .threads
+            .values()
+            .filter(|t| &t.learner == id)
+            .map(|t| t.id.clone())
+            .collect();
+        let needles = forget::needles(learner.as_ref(), id, &theirs);
+        let before = inner.progress.len();
+        inner.progress.retain(|(owner, _), _| owner != id);
+        report.progress = before - inner.progress.len();
+        let before = inner.attempts.len();
+        inner.attempts.retain(|a| &a.learner != id);
+        report.attempts = before - inner.attempts.len();
+        let before = inner.completions.len();
+        inner.completions.retain(|c| &c.learner != id);
+        report.completions = before - inner.completions.len();
+        for cert in inner.certificates.values_mut() {
+            if &cert.learner == id {
+                *cert = forget::withdrawn(cert, f.at);
+                report.certificates += 1;
+            }
+        }
+        for thread in &theirs {
+            inner.threads.remove(thread);
+        }
+        report.threads = theirs.len();
+        let before = inner.outbox.len();
+        inner
+            .outbox
+            .retain(|_, item| !forget::outbox_mentions(item, &needles));
+        report.outbox = before - inner.outbox.len();
+        let before = inner.timers.len();
+        inner.timers.retain(|_, t| &t.learner != id);
+        report.timers = before - inner.timers.len();
+        let channel = learner
+            .as_ref()
+            .map_or("", |l| l.channel.as_str())
+            .to_string();
+        let before = inner.channel.len();
+        inner
+            .channel
+            .retain(|k, _| !forget::channel_key_is_theirs(k, &channel, id));
+        report.channel_values = before - inner.channel.len();
+        let before = inner.links.len();
+        inner.links.retain(|_, l| {
+            let mentor =
+                matches!(&l.kind, crate::core::LinkKind::Mentor { mentor, .. } if mentor == id);
+            &l.created_by != id && l.used_by.as_ref() != Some(id) && !mentor
+        });
+        report.links = before - inner.links.len();
+        report.staff = inner.staff.remove(id).is_some();
+        // Mentees of a former volunteer lose the link to them.
+        let mentees: Vec<LearnerId> = inner
+            .mentees
+            .iter()
+            .filter(|(m, _)| m == id)
+            .map(|(_, l)| l.clone())
+            .collect();
+        for mentee in &mentees {
+            if let Some(l) = inner.learners.get_mut(mentee) {
+                l.mentor = None;
+            }
+        }
+        report.mentees = mentees.len();
+        inner.mentees.retain(|(m, l)| m != id && l != id);
+        for (key, delta) in f.counters {
+            *inner.counters.entry(key.clone()).or_default() += delta;
+        }
+        for item in f.outbox {
+            inner.next_seq += 1;
+            let qid = QueuedId {
+                channel: item.channel.clone(),
+                due: item.not_before,
+                seq: inner.next_seq,
+            };
+            inner.outbox.insert(qid, item.clone());
+        }
+        Ok(report)
     }
 
     fn completions(&self, id: &LearnerId) -> Result<Vec<Completion>, StoreError> {

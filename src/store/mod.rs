@@ -5,6 +5,7 @@
 //! suite runs against every implementation.
 
 pub mod copy;
+mod forget;
 mod memory;
 pub mod pg;
 mod sled_store;
@@ -13,6 +14,7 @@ use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
+pub use forget::{Forget, ForgetReport};
 pub use memory::MemoryStore;
 pub use pg::PgStore;
 pub use sled_store::SledStore;
@@ -197,6 +199,14 @@ pub trait Store: Send + Sync {
     fn lease(&self, _name: &str, _ttl: std::time::Duration) -> Result<bool, StoreError> {
         Ok(true)
     }
+    /// Deletes a learner's personal data in one atomic write, with the
+    /// counter changes and messages of `forget` (see `forget.rs` for what is
+    /// deleted, what is anonymised and why); durable when it returns.
+    /// A store that cannot do this yet says so (PostgreSQL, for now).
+    fn forget(&self, forget: &Forget<'_>) -> Result<ForgetReport, StoreError> {
+        let _ = forget;
+        Err(StoreError::Unsupported("forgetting a learner"))
+    }
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -215,6 +225,8 @@ pub enum StoreError {
     Io(String),
     #[error("stored record {key} cannot be read: {reason}")]
     Corrupt { key: String, reason: String },
+    #[error("{0} is not supported by this store yet")]
+    Unsupported(&'static str),
     #[error("the code {code} was used by someone else first")]
     Conflict { code: String },
 }
@@ -258,6 +270,9 @@ impl Directory for StoreDirectory<'_> {
     }
     fn open_threads(&self) -> Result<Vec<HelpThread>, Unavailable> {
         self.0.open_threads().map_err(unavailable)
+    }
+    fn attempts(&self, id: &LearnerId) -> Result<Vec<QuizAttempt>, Unavailable> {
+        self.0.attempts(id).map_err(unavailable)
     }
 }
 

@@ -32,6 +32,7 @@ use serde::Serialize;
 use serde::de::DeserializeOwned;
 
 use super::copy::Record;
+use super::forget::{self, Forget, ForgetReport};
 use super::{Change, Store, StoreError};
 use crate::core::stats::{CounterKey, Quarter};
 use crate::core::{
@@ -109,6 +110,21 @@ impl SledStore {
                 decode(&key, &value)
             })
             .collect()
+    }
+
+    /// Every record, key and value, as text, one per line: what an audit
+    /// of "is anything left about this person" reads (and the tests of
+    /// `forget` do). Deleted records may linger in sled's log files until
+    /// it compacts them; this reads what the store holds.
+    pub fn dump(&self) -> String {
+        let mut out = String::new();
+        for (key, value) in self.records.iter().flatten() {
+            out.push_str(&String::from_utf8_lossy(&key).replace('\0', "/"));
+            out.push(' ');
+            out.push_str(&String::from_utf8_lossy(&value));
+            out.push('\n');
+        }
+        out
     }
 
     /// Turns the per-completion flush off (bulk imports): call `flush` at
@@ -579,6 +595,130 @@ impl Store for SledStore {
     fn clear(&self) -> Result<(), StoreError> {
         self.records.clear().map_err(io)?;
         self.flush()
+    }
+
+    /// Scans what is not keyed by the learner (the completion log, threads,
+    /// outbox, timers, links, channel values): a rare request, so a full
+    /// pass over those prefixes is acceptable. Every removal goes into one
+    /// transaction with the counter changes.
+    fn forget(&self, f: &Forget<'_>) -> Result<ForgetReport, StoreError> {
+        let id = f.learner;
+        let id_bytes = id.as_str().as_bytes();
+        let mut report = ForgetReport::default();
+        let mut batch = sled::Batch::default();
+        let learner = self.load(id)?;
+        if learner.is_some() {
+            report.learner = true;
+            batch.remove(key(&[b"L", id_bytes]));
+        }
+        // Keys under one prefix: each removed, counted.
+        let drop_prefix = |prefix: &[u8], batch: &mut sled::Batch| -> Result<usize, StoreError> {
+            let mut n = 0;
+            for entry in self.records.scan_prefix(prefix) {
+                let (k, _) = entry.map_err(io)?;
+                batch.remove(k);
+                n += 1;
+            }
+            Ok(n)
+        };
+        report.attempts = drop_prefix(&key(&[b"Q", id_bytes, b""]), &mut batch)?;
+        report.completions = drop_prefix(&key(&[b"C", id_bytes, b""]), &mut batch)?;
+        report.mentees = 0;
+        let mentee_prefix = key(&[b"M", id_bytes, b""]);
+        for entry in self.records.scan_prefix(&mentee_prefix) {
+            let (k, _) = entry.map_err(io)?;
+            let mentee = String::from_utf8_lossy(&k[mentee_prefix.len()..]).into_owned();
+            if let Some(mentee) = LearnerId::new(mentee)
+                && let Some(mut other) = self.load(&mentee)?
+            {
+                other.mentor = None;
+                batch.insert(key(&[b"L", mentee.as_str().as_bytes()]), encode(&other));
+            }
+            batch.remove(k);
+            report.mentees += 1;
+        }
+        if let Some(mentor) = learner.as_ref().and_then(|l| l.mentor.as_ref()) {
+            batch.remove(key(&[b"M", mentor.id.as_str().as_bytes(), id_bytes]));
+        }
+        for entry in self.records.scan_prefix(key(&[b"E", b""])) {
+            let (k, v) = entry.map_err(io)?;
+            let completion: Completion = decode(&k, &v)?;
+            if &completion.learner == id {
+                batch.remove(k);
+            }
+        }
+        for entry in self.records.scan_prefix(key(&[b"T", b""])) {
+            let (k, v) = entry.map_err(io)?;
+            let cert: Certificate = decode(&k, &v)?;
+            if &cert.learner == id {
+                batch.insert(k, encode(&forget::withdrawn(&cert, f.at)));
+                report.certificates += 1;
+            }
+        }
+        let mut theirs = Vec::new();
+        for entry in self.records.scan_prefix(key(&[b"H", b""])) {
+            let (k, v) = entry.map_err(io)?;
+            let thread: HelpThread = decode(&k, &v)?;
+            if &thread.learner == id {
+                batch.remove(k);
+                batch.remove(key(&[b"N", thread.id.as_bytes()]));
+                theirs.push(thread.id);
+            }
+        }
+        report.threads = theirs.len();
+        let needles = forget::needles(learner.as_ref(), id, &theirs);
+        for entry in self.records.scan_prefix(key(&[b"O", b""])) {
+            let (k, v) = entry.map_err(io)?;
+            if forget::mentions(&v, &needles) {
+                batch.remove(k);
+                report.outbox += 1;
+            }
+        }
+        for entry in self.records.scan_prefix(key(&[b"W", b""])) {
+            let (k, v) = entry.map_err(io)?;
+            let timer: Timer = decode(&k, &v)?;
+            if &timer.learner == id {
+                batch.remove(k);
+                report.timers += 1;
+            }
+        }
+        let channel = learner.as_ref().map_or("", |l| l.channel.as_str());
+        let channel_prefix = key(&[b"K", b""]);
+        for entry in self.records.scan_prefix(&channel_prefix) {
+            let (k, _) = entry.map_err(io)?;
+            let name = String::from_utf8_lossy(&k[channel_prefix.len()..]).into_owned();
+            if forget::channel_key_is_theirs(&name, channel, id) {
+                batch.remove(k);
+                report.channel_values += 1;
+            }
+        }
+        for entry in self.records.scan_prefix(key(&[b"I", b""])) {
+            let (k, v) = entry.map_err(io)?;
+            let link: Link = decode(&k, &v)?;
+            let mentor =
+                matches!(&link.kind, crate::core::LinkKind::Mentor { mentor, .. } if mentor == id);
+            if &link.created_by == id || link.used_by.as_ref() == Some(id) || mentor {
+                batch.remove(k);
+                report.links += 1;
+            }
+        }
+        let staff_key = key(&[b"R", id_bytes]);
+        if self.records.contains_key(&staff_key).map_err(io)? {
+            batch.remove(staff_key);
+            report.staff = true;
+        }
+        for item in f.outbox {
+            let seq = self.db.generate_id().map_err(io)?;
+            let qid = QueuedId {
+                channel: item.channel.clone(),
+                due: item.not_before,
+                seq,
+            };
+            batch.insert(outbox_key(&qid), encode(item));
+        }
+        self.apply_with_counters(&batch, f.counters, &[])?;
+        self.db.flush().map_err(io)?;
+        Ok(report)
     }
 }
 

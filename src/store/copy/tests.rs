@@ -101,6 +101,7 @@ fn fill(store: &dyn Store, n: usize) {
                 topic: "a".into(),
                 at: 1_700_000_300,
                 lessons: vec![],
+                revoked: None,
             });
         }
         let scope = format!("a:{}", learner.area.clone().unwrap_or("tinh".into()));
