@@ -399,10 +399,10 @@ impl Turn<'_> {
             );
         }
         message = message.para(Phrase::Content(quote(&thread.question_text())));
-        if let Some(media) = thread.messages.iter().find_map(|m| m.media.clone()) {
-            message = message.para(Text::new(media_note(media.kind)));
-            message.attachment = Some(Attachment::Forward(media));
-        }
+        message = with_media(
+            message,
+            thread.messages.iter().find_map(|m| m.media.clone()),
+        );
         message = message.row(vec![
             Button::new(
                 Text::new("button-help-take"),
@@ -483,10 +483,7 @@ impl Turn<'_> {
             let mut message = Message::default()
                 .para(Text::new("help-follow-up").arg("name", name_or_dash(&thread.learner_name)))
                 .para(Phrase::Content(quote(&cut(text))));
-            if let Some(media) = media {
-                message = message.para(Text::new(media_note(media.kind)));
-                message.attachment = Some(Attachment::Forward(media));
-            }
+            message = with_media(message, media);
             message = message.row(vec![
                 Button::new(
                     Text::new("button-help-reply"),
@@ -909,6 +906,16 @@ fn rate_message(id: &str, lead: Option<&'static str>) -> Message {
             Callback::HelpRate(id.to_string(), false),
         ),
     ])
+}
+
+/// The note that a photo or voice message came with the words, and the
+/// file itself for channels that can pass it on.
+fn with_media(mut message: Message, media: Option<Media>) -> Message {
+    if let Some(media) = media {
+        message = message.para(Text::new(media_note(media.kind)));
+        message.attachment = Some(Attachment::Forward(media));
+    }
+    message
 }
 
 fn media_note(kind: MediaKind) -> &'static str {
