@@ -2,14 +2,20 @@
 //! persist what changed (durably for completions), hand actions back.
 //!
 //! Channels call only this. It knows the store trait but no concrete store,
-//! and no channel.
+//! and no channel. When the store fails (disk full, read-only, I/O error),
+//! `answer` gives the learner a kind "try again later" and nothing is
+//! half-written: each event is one atomic commit.
 
+use std::cell::RefCell;
+use std::collections::BTreeMap;
 use std::collections::hash_map::DefaultHasher;
 use std::hash::{Hash, Hasher};
 use std::sync::{Arc, Mutex};
 
+use crate::core::stats::Quarter;
 use crate::core::{
-    Action, Context, Core, Input, Lang, Learner, LearnerId, Place, Reply, Timestamp, stats,
+    Action, Button, Callback, Certificate, Context, Core, Directory, Input, Lang, Learner,
+    LearnerId, Link, Message, Place, Reply, Staff, Text, Timestamp, Unavailable, stats,
 };
 use crate::store::{Change, Store, StoreDirectory, StoreError};
 
@@ -63,13 +69,41 @@ impl Engine {
     pub fn handle(&self, event: &Event) -> Result<Handled, StoreError> {
         let _guard = self.lock_for(&event.learner);
         match self.handle_locked(event) {
-            // Someone used the same single-use code a moment earlier: run the
-            // event again, and the core now sees the code as used.
+            // Someone used the same single-use code a moment earlier, or
+            // changed a staff record this event read: run the event again,
+            // and the core now sees the code as used or the record as it is.
             Err(StoreError::Conflict { code }) => {
                 tracing::info!(code, "single-use code taken concurrently, handling again");
                 self.handle_locked(event)
             }
+            Err(StoreError::Stale { record }) => {
+                tracing::info!(record, "a record changed concurrently, handling again");
+                self.handle_locked(event)
+            }
             other => other,
+        }
+    }
+
+    /// Handles an event as `handle` does, but a store failure becomes a kind
+    /// "try again later" for the learner (logged here), so a channel always
+    /// has something to send and keeps running. Nothing of a failed event
+    /// is stored: the learner can simply press again.
+    pub fn answer(&self, event: &Event) -> Handled {
+        match self.handle(event) {
+            Ok(handled) => handled,
+            Err(e) => {
+                tracing::error!(error = %e, "the store failed: the learner is asked to try again later");
+                let lang = self
+                    .store
+                    .load(&event.learner)
+                    .ok()
+                    .flatten()
+                    .map_or_else(Lang::base, |l| l.lang());
+                Handled {
+                    lang,
+                    actions: vec![Action::Send(try_later())],
+                }
+            }
         }
     }
 
@@ -83,7 +117,7 @@ impl Engine {
                 event.now,
             ),
         };
-        let directory = StoreDirectory(self.store.as_ref());
+        let directory = Seen::new(self.store.as_ref());
         let ctx = Context {
             now: event.now,
             directory: &directory,
@@ -96,7 +130,7 @@ impl Engine {
                 .handle_group(&mut learner, &event.input, chat, &ctx);
             // Most group talk changes nothing and writes nothing.
             if has_records(&reply) || learner != before {
-                self.commit(&learner, None, &reply)?;
+                self.commit(&learner, None, &reply, &directory.staff_seen())?;
             }
             return Ok(Handled {
                 lang: learner.lang(),
@@ -108,7 +142,7 @@ impl Engine {
         }
         let before = learner.clone();
         let reply = self.core.handle_with(&mut learner, &event.input, &ctx);
-        self.commit(&learner, Some(&before), &reply)?;
+        self.commit(&learner, Some(&before), &reply, &directory.staff_seen())?;
         Ok(Handled {
             lang: learner.lang(),
             actions: reply.actions,
@@ -122,6 +156,7 @@ impl Engine {
         learner: &Learner,
         before: Option<&Learner>,
         reply: &Reply,
+        staff_seen: &[(LearnerId, Option<Staff>)],
     ) -> Result<(), StoreError> {
         let changed: Vec<(&str, _)> = learner
             .progress
@@ -151,6 +186,7 @@ impl Engine {
             completions: &reply.completions,
             outbox: &reply.outbox,
             staff: &reply.staff,
+            staff_seen,
             links: &reply.links,
             claim: reply.claim.as_deref(),
             certificates: &reply.certificates,
@@ -168,6 +204,66 @@ impl Engine {
             .lock()
             .unwrap_or_else(|poisoned| poisoned.into_inner())
     }
+}
+
+/// The store as the core's directory, remembering the staff records the
+/// turn read: a change to one of them is committed only if it still holds
+/// what was read (a revoke in between makes the commit `Stale`).
+struct Seen<'a> {
+    store: StoreDirectory<'a>,
+    staff: RefCell<Vec<(LearnerId, Option<Staff>)>>,
+}
+
+impl<'a> Seen<'a> {
+    fn new(store: &'a dyn Store) -> Self {
+        Seen {
+            store: StoreDirectory(store),
+            staff: RefCell::new(Vec::new()),
+        }
+    }
+
+    fn staff_seen(&self) -> Vec<(LearnerId, Option<Staff>)> {
+        self.staff.borrow().clone()
+    }
+}
+
+impl Directory for Seen<'_> {
+    fn staff(&self, id: &LearnerId) -> Result<Option<Staff>, Unavailable> {
+        let found = self.store.staff(id)?;
+        let mut seen = self.staff.borrow_mut();
+        // The first read is what the turn's decisions rest on.
+        if !seen.iter().any(|(who, _)| who == id) {
+            seen.push((id.clone(), found.clone()));
+        }
+        Ok(found)
+    }
+    fn learner(&self, id: &LearnerId) -> Result<Option<Learner>, Unavailable> {
+        self.store.learner(id)
+    }
+    fn link(&self, code: &str) -> Result<Option<Link>, Unavailable> {
+        self.store.link(code)
+    }
+    fn mentees(&self, mentor: &LearnerId) -> Result<Vec<Learner>, Unavailable> {
+        self.store.mentees(mentor)
+    }
+    fn counts(
+        &self,
+        scope: &str,
+        quarters: (Quarter, Quarter),
+    ) -> Result<BTreeMap<String, u64>, Unavailable> {
+        self.store.counts(scope, quarters)
+    }
+    fn certificate(&self, code: &str) -> Result<Option<Certificate>, Unavailable> {
+        self.store.certificate(code)
+    }
+}
+
+/// The message a learner gets when the store cannot save: the same words
+/// the core uses when a lookup fails.
+fn try_later() -> Message {
+    Message::default()
+        .para(Text::new("try-later"))
+        .row(vec![Button::new(Text::new("button-menu"), Callback::Menu)])
 }
 
 /// Whether a group reply has anything to store (a staff member's push).

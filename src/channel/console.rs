@@ -137,7 +137,7 @@ impl<'a, W: Write> Console<'a, W> {
             input,
             now: (self.clock)(),
         };
-        let handled = self.engine.handle(&event)?;
+        let handled = self.engine.answer(&event);
         self.buttons.clear();
         for action in &handled.actions {
             match action {

@@ -1,6 +1,8 @@
 //! The behaviour every `Store` must have, run against each implementation.
 
-use super::{Change, Store, StoreError};
+use std::collections::BTreeSet;
+
+use super::{Change, Record, Store, StoreError};
 use crate::core::stats::CounterKey;
 use crate::core::{
     AuditAction, AuditEntry, Certificate, CompletedLesson, Completion, Lang, Learner, LearnerId,
@@ -131,24 +133,71 @@ pub(crate) fn run(store: &dyn Store) {
         2
     );
 
-    // Later commits change only what they carry, and logs only grow.
+    // Later commits change only what they carry. A retaken lesson updates
+    // the learner's completion and logs nothing: the log holds first
+    // completions, so nobody grows the store by retaking a lesson.
     let mut later = sample.completion.clone();
     later.at = 300;
     later.score = 3;
+    for at in [300, 301, 302] {
+        let retake = Completion {
+            at,
+            ..later.clone()
+        };
+        let answer = QuizAttempt {
+            at,
+            option: 1,
+            correct: true,
+            ..sample.attempt.clone()
+        };
+        store
+            .commit(&Change {
+                learner: &sample.learner,
+                progress: &[],
+                attempts: std::slice::from_ref(&answer),
+                completions: std::slice::from_ref(&retake),
+                ..Change::of(&sample.learner)
+            })
+            .unwrap();
+    }
+    later.at = 302;
+    assert_eq!(
+        store.completions(&sample.learner.id).unwrap(),
+        vec![later.clone()],
+        "one completion per learner and lesson, the latest"
+    );
+    assert_eq!(
+        store.completion_log().unwrap(),
+        vec![sample.completion.clone()],
+        "the log keeps the first completion only"
+    );
+    let answers = store.attempts(&sample.learner.id).unwrap();
+    assert_eq!(
+        answers.len(),
+        1,
+        "one answer per question kept: {answers:?}"
+    );
+    assert_eq!(answers[0].at, 302);
+    // Another lesson's completion is logged, after the first.
+    let other_lesson = Completion {
+        lesson: "safety-links".into(),
+        at: 310,
+        ..sample.completion.clone()
+    };
     store
         .commit(&Change {
-            learner: &sample.learner,
-            progress: &[],
-            attempts: &[],
-            completions: std::slice::from_ref(&later),
+            completions: std::slice::from_ref(&other_lesson),
             ..Change::of(&sample.learner)
         })
         .unwrap();
     assert_eq!(
-        store.completions(&sample.learner.id).unwrap(),
-        vec![sample.completion.clone(), later.clone()]
+        store.completion_log().unwrap(),
+        vec![sample.completion.clone(), other_lesson.clone()]
     );
-    assert_eq!(store.completion_log().unwrap().len(), 2);
+    assert_eq!(
+        store.completions(&sample.learner.id).unwrap(),
+        vec![later.clone(), other_lesson]
+    );
     assert_eq!(
         store
             .load(&sample.learner.id)
@@ -162,6 +211,7 @@ pub(crate) fn run(store: &dyn Store) {
 
     outbox(store);
     staff_links_and_certificates(store);
+    invites_and_revokes_race_safely(store);
     counters_and_mentees(store);
 }
 
@@ -265,6 +315,199 @@ fn staff_links_and_certificates(store: &dyn Store) {
         })
         .unwrap();
     assert_eq!(store.staff(&vol).unwrap(), None);
+}
+
+fn volunteer(area: &str, groups: &[&str]) -> Staff {
+    Staff {
+        role: Role::Volunteer,
+        area: area.into(),
+        since: 5,
+        granted_by: id("tg:1"),
+        mentor_code: None,
+        groups: groups.iter().map(|g| g.to_string()).collect(),
+    }
+}
+
+/// Review findings L4 and L5: a staff record rewritten from an earlier read
+/// never undoes a revoke that landed in between, and an invite is claimed in
+/// the same write that grants its role, so it is never burned alone.
+fn invites_and_revokes_race_safely(store: &dyn Store) {
+    let admin = Learner::new(id("tg:1"), "telegram", "Admin", 1);
+    let vol = Learner::new(id("tg:30"), "telegram", "Ba Mươi", 1);
+    let before = volunteer("ward", &[]);
+    store
+        .commit(&Change {
+            staff: &[(vol.id.clone(), Some(before.clone()))],
+            ..Change::of(&admin)
+        })
+        .unwrap();
+    // The volunteer's turn read their record; the admin revokes; the
+    // volunteer's turn then writes the record back with a new group.
+    let read = store.staff(&vol.id).unwrap();
+    assert_eq!(read, Some(before.clone()));
+    store
+        .commit(&Change {
+            staff: &[(vol.id.clone(), None)],
+            staff_seen: &[(vol.id.clone(), read.clone())],
+            ..Change::of(&admin)
+        })
+        .unwrap();
+    let with_group = volunteer("ward", &["G1"]);
+    let err = store
+        .commit(&Change {
+            staff: &[(vol.id.clone(), Some(with_group.clone()))],
+            staff_seen: &[(vol.id.clone(), read)],
+            ..Change::of(&vol)
+        })
+        .unwrap_err();
+    assert!(matches!(err, StoreError::Stale { .. }), "{err}");
+    assert_eq!(store.staff(&vol.id).unwrap(), None, "the revoke stands");
+    assert_eq!(
+        store.load(&vol.id).unwrap(),
+        None,
+        "nothing of the change kept"
+    );
+    // Read again (now revoked), the same write is a fresh decision and lands.
+    store
+        .commit(&Change {
+            staff: &[(vol.id.clone(), Some(with_group.clone()))],
+            staff_seen: &[(vol.id.clone(), None)],
+            ..Change::of(&vol)
+        })
+        .unwrap();
+    assert_eq!(store.staff(&vol.id).unwrap(), Some(with_group.clone()));
+
+    // An invite whose grant is refused stays unused.
+    let invite = Link {
+        code: "INVI-TEAA-AAAA".into(),
+        kind: LinkKind::Invite {
+            role: Role::Volunteer,
+            area: "ward".into(),
+        },
+        created_by: admin.id.clone(),
+        created: 5,
+        expires: None,
+        used_by: None,
+    };
+    store
+        .commit(&Change {
+            links: std::slice::from_ref(&invite),
+            ..Change::of(&admin)
+        })
+        .unwrap();
+    let mut used = invite.clone();
+    used.used_by = Some(vol.id.clone());
+    let err = store
+        .commit(&Change {
+            claim: Some(&invite.code),
+            links: std::slice::from_ref(&used),
+            staff: &[(vol.id.clone(), Some(volunteer("ward", &[])))],
+            // Read before the group write above: out of date.
+            staff_seen: &[(vol.id.clone(), None)],
+            ..Change::of(&vol)
+        })
+        .unwrap_err();
+    assert!(matches!(err, StoreError::Stale { .. }), "{err}");
+    assert_eq!(
+        store.link(&invite.code).unwrap(),
+        Some(invite.clone()),
+        "the invite is not burned by a refused grant"
+    );
+    let newcomer = Learner::new(id("tg:31"), "telegram", "Ba Mốt", 1);
+    let mut used = invite.clone();
+    used.used_by = Some(newcomer.id.clone());
+    store
+        .commit(&Change {
+            claim: Some(&invite.code),
+            links: std::slice::from_ref(&used),
+            staff: &[(newcomer.id.clone(), Some(volunteer("ward", &[])))],
+            staff_seen: &[(newcomer.id.clone(), None)],
+            ..Change::of(&newcomer)
+        })
+        .unwrap();
+    assert_eq!(store.link(&invite.code).unwrap(), Some(used));
+    assert_eq!(
+        store.staff(&newcomer.id).unwrap(),
+        Some(volunteer("ward", &[]))
+    );
+    // Records seen but not written are not compared.
+    store
+        .commit(&Change {
+            staff: &[(vol.id.clone(), None)],
+            staff_seen: &[
+                (vol.id.clone(), Some(with_group)),
+                (newcomer.id.clone(), None),
+            ],
+            ..Change::of(&admin)
+        })
+        .unwrap();
+}
+
+/// Everything exported from `from` imports into the empty `into` as it was,
+/// sequence numbers and the mentee index included; a store that holds
+/// records refuses an import.
+pub(crate) fn export_import(from: &dyn Store, into: &dyn Store) {
+    run(from);
+    from.channel_put("telegram/last_update_id", "42").unwrap();
+    let mut exported = Vec::new();
+    from.export(&mut |r| {
+        exported.push(r);
+        Ok(())
+    })
+    .unwrap();
+    for kind in Record::KINDS {
+        assert!(
+            exported.iter().any(|r| r.kind() == kind),
+            "the sample has a {kind} record"
+        );
+    }
+    let count = into
+        .import(&mut exported.clone().into_iter().map(Ok))
+        .unwrap();
+    assert_eq!(count, exported.len() as u64);
+    let mut again = Vec::new();
+    into.export(&mut |r| {
+        again.push(r);
+        Ok(())
+    })
+    .unwrap();
+    let sorted = |mut v: Vec<Record>| {
+        v.sort_by_key(|r| serde_json::to_string(r).unwrap());
+        v
+    };
+    assert_eq!(sorted(again), sorted(exported.clone()));
+    assert_eq!(into.mentees(&id("tg:21")).unwrap().len(), 1);
+    assert_eq!(
+        into.completion_log().unwrap(),
+        from.completion_log().unwrap()
+    );
+    assert_eq!(into.audit_log().unwrap(), from.audit_log().unwrap());
+    assert_eq!(
+        into.outbox_due("telegram", 1000, 10).unwrap(),
+        from.outbox_due("telegram", 1000, 10).unwrap()
+    );
+    assert_eq!(
+        into.channel_get("telegram/last_update_id")
+            .unwrap()
+            .as_deref(),
+        Some("42")
+    );
+    // New sequence numbers continue after the imported ones.
+    let learner = Learner::new(id("tg:40"), "telegram", "Bốn Mươi", 1);
+    into.commit(&Change {
+        outbox: &[card("telegram", "-400", 1)],
+        ..Change::of(&learner)
+    })
+    .unwrap();
+    let seqs: BTreeSet<u64> = into
+        .outbox_due("telegram", 1000, 100)
+        .unwrap()
+        .iter()
+        .map(|q| q.id.seq)
+        .collect();
+    assert_eq!(seqs.len(), 3, "no sequence number reused: {seqs:?}");
+    let err = into.import(&mut exported.into_iter().map(Ok)).unwrap_err();
+    assert!(matches!(err, StoreError::NotEmpty), "{err}");
 }
 
 fn counter(scope: &str, quarter: u32, metric: &str) -> CounterKey {

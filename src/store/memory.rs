@@ -4,7 +4,7 @@
 use std::collections::{BTreeMap, BTreeSet};
 use std::sync::Mutex;
 
-use super::{Change, Store, StoreError};
+use super::{Change, Record, Store, StoreError};
 use crate::core::stats::{CounterKey, Quarter};
 use crate::core::{
     AuditEntry, Certificate, Completion, Learner, LearnerId, LessonProgress, Link, Outgoing,
@@ -20,15 +20,19 @@ pub struct MemoryStore {
 struct Inner {
     learners: BTreeMap<LearnerId, Learner>,
     progress: BTreeMap<(LearnerId, String), LessonProgress>,
-    attempts: Vec<QuizAttempt>,
-    completions: Vec<Completion>,
+    /// The latest answer per learner, lesson and question.
+    attempts: BTreeMap<(LearnerId, String, usize), QuizAttempt>,
+    /// The latest completion per learner and lesson.
+    completions: BTreeMap<(LearnerId, String), Completion>,
+    /// First completions, by sequence number.
+    log: BTreeMap<u64, Completion>,
     channel: BTreeMap<String, String>,
     outbox: BTreeMap<QueuedId, Outgoing>,
     next_seq: u64,
     staff: BTreeMap<LearnerId, Staff>,
     links: BTreeMap<String, Link>,
     certificates: BTreeMap<String, Certificate>,
-    audit: Vec<AuditEntry>,
+    audit: BTreeMap<u64, AuditEntry>,
     counters: BTreeMap<CounterKey, i64>,
     mentees: BTreeSet<(LearnerId, LearnerId)>,
 }
@@ -66,9 +70,16 @@ impl Store for MemoryStore {
         let mut inner = self.lock();
         if let Some(code) = change.claim {
             let used = inner.links.get(code).is_none_or(|l| l.used_by.is_some());
-            if used {
+            if used || !change.links.iter().any(|l| l.code == code) {
                 return Err(StoreError::Conflict {
                     code: code.to_string(),
+                });
+            }
+        }
+        for (who, seen) in change.staff_seen {
+            if change.staff.iter().any(|(w, _)| w == who) && inner.staff.get(who) != seen.as_ref() {
+                return Err(StoreError::Stale {
+                    record: format!("role of {}", who.as_str()),
                 });
             }
         }
@@ -82,8 +93,18 @@ impl Store for MemoryStore {
                 .progress
                 .insert((id.clone(), lesson.to_string()), (*progress).clone());
         }
-        inner.attempts.extend_from_slice(change.attempts);
-        inner.completions.extend_from_slice(change.completions);
+        for a in change.attempts {
+            let key = (a.learner.clone(), a.lesson.clone(), a.question);
+            inner.attempts.insert(key, a.clone());
+        }
+        for c in change.completions {
+            let key = (c.learner.clone(), c.lesson.clone());
+            if inner.completions.insert(key, c.clone()).is_none() {
+                inner.next_seq += 1;
+                let seq = inner.next_seq;
+                inner.log.insert(seq, c.clone());
+            }
+        }
         for item in change.outbox {
             inner.next_seq += 1;
             let id = QueuedId {
@@ -105,7 +126,11 @@ impl Store for MemoryStore {
         for cert in change.certificates {
             inner.certificates.insert(cert.code.clone(), cert.clone());
         }
-        inner.audit.extend_from_slice(change.audit);
+        for entry in change.audit {
+            inner.next_seq += 1;
+            let seq = inner.next_seq;
+            inner.audit.insert(seq, entry.clone());
+        }
         for (key, delta) in change.counters {
             *inner.counters.entry(key.clone()).or_default() += delta;
         }
@@ -121,27 +146,31 @@ impl Store for MemoryStore {
     }
 
     fn completions(&self, id: &LearnerId) -> Result<Vec<Completion>, StoreError> {
-        Ok(self
+        let mut found: Vec<Completion> = self
             .lock()
             .completions
-            .iter()
+            .values()
             .filter(|c| &c.learner == id)
             .cloned()
-            .collect())
+            .collect();
+        found.sort_by_key(|c| c.at);
+        Ok(found)
     }
 
     fn attempts(&self, id: &LearnerId) -> Result<Vec<QuizAttempt>, StoreError> {
-        Ok(self
+        let mut found: Vec<QuizAttempt> = self
             .lock()
             .attempts
-            .iter()
+            .values()
             .filter(|a| &a.learner == id)
             .cloned()
-            .collect())
+            .collect();
+        found.sort_by_key(|a| a.at);
+        Ok(found)
     }
 
     fn completion_log(&self) -> Result<Vec<Completion>, StoreError> {
-        Ok(self.lock().completions.clone())
+        Ok(self.lock().log.values().cloned().collect())
     }
 
     fn channel_get(&self, key: &str) -> Result<Option<String>, StoreError> {
@@ -197,7 +226,7 @@ impl Store for MemoryStore {
     }
 
     fn audit_log(&self) -> Result<Vec<AuditEntry>, StoreError> {
-        Ok(self.lock().audit.clone())
+        Ok(self.lock().audit.values().cloned().collect())
     }
 
     fn outbox_due(
@@ -227,6 +256,159 @@ impl Store for MemoryStore {
     fn flush(&self) -> Result<(), StoreError> {
         Ok(())
     }
+
+    fn export(
+        &self,
+        sink: &mut dyn FnMut(Record) -> Result<(), StoreError>,
+    ) -> Result<(), StoreError> {
+        // Copied under the lock (one instant), handed out after it.
+        let records: Vec<Record> = {
+            let inner = self.lock();
+            let mut out = Vec::new();
+            for (id, learner) in &inner.learners {
+                let mut learner = learner.clone();
+                learner.progress = inner
+                    .progress
+                    .range((id.clone(), String::new())..)
+                    .take_while(|((owner, _), _)| owner == id)
+                    .map(|((_, lesson), p)| (lesson.clone(), p.clone()))
+                    .collect();
+                out.push(Record::Learner(learner));
+            }
+            out.extend(inner.attempts.values().cloned().map(Record::Attempt));
+            out.extend(inner.completions.values().cloned().map(Record::Completion));
+            out.extend(inner.log.iter().map(|(seq, c)| Record::Logged {
+                seq: *seq,
+                completion: c.clone(),
+            }));
+            out.extend(inner.staff.iter().map(|(id, staff)| Record::Staff {
+                id: id.clone(),
+                staff: staff.clone(),
+            }));
+            out.extend(inner.links.values().cloned().map(Record::Link));
+            out.extend(
+                inner
+                    .certificates
+                    .values()
+                    .cloned()
+                    .map(Record::Certificate),
+            );
+            out.extend(inner.audit.iter().map(|(seq, entry)| Record::Audit {
+                seq: *seq,
+                entry: entry.clone(),
+            }));
+            out.extend(inner.outbox.iter().map(|(id, item)| Record::Outbox {
+                channel: id.channel.clone(),
+                due: id.due,
+                seq: id.seq,
+                item: item.clone(),
+            }));
+            out.extend(inner.counters.iter().map(|(k, v)| Record::Counter {
+                scope: k.scope.clone(),
+                quarter: k.quarter,
+                metric: k.metric.clone(),
+                value: *v,
+            }));
+            out.extend(inner.channel.iter().map(|(k, v)| Record::Channel {
+                key: k.clone(),
+                value: v.clone(),
+            }));
+            out
+        };
+        records.into_iter().try_for_each(sink)
+    }
+
+    fn import(
+        &self,
+        records: &mut dyn Iterator<Item = Result<Record, StoreError>>,
+    ) -> Result<u64, StoreError> {
+        let mut inner = self.lock();
+        let empty = inner.learners.is_empty()
+            && inner.attempts.is_empty()
+            && inner.completions.is_empty()
+            && inner.log.is_empty()
+            && inner.channel.is_empty()
+            && inner.outbox.is_empty()
+            && inner.staff.is_empty()
+            && inner.links.is_empty()
+            && inner.certificates.is_empty()
+            && inner.audit.is_empty()
+            && inner.counters.is_empty();
+        if !empty {
+            return Err(StoreError::NotEmpty);
+        }
+        let mut count = 0;
+        for record in records {
+            let inner = &mut *inner;
+            match record? {
+                Record::Learner(mut learner) => {
+                    let id = learner.id.clone();
+                    for (lesson, p) in std::mem::take(&mut learner.progress) {
+                        inner.progress.insert((id.clone(), lesson), p);
+                    }
+                    if let Some(m) = &learner.mentor {
+                        inner.mentees.insert((m.id.clone(), id.clone()));
+                    }
+                    inner.learners.insert(id, learner);
+                }
+                Record::Attempt(a) => {
+                    let key = (a.learner.clone(), a.lesson.clone(), a.question);
+                    inner.attempts.insert(key, a);
+                }
+                Record::Completion(c) => {
+                    inner
+                        .completions
+                        .insert((c.learner.clone(), c.lesson.clone()), c);
+                }
+                Record::Logged { seq, completion } => {
+                    inner.next_seq = inner.next_seq.max(seq);
+                    inner.log.insert(seq, completion);
+                }
+                Record::Staff { id, staff } => {
+                    inner.staff.insert(id, staff);
+                }
+                Record::Link(link) => {
+                    inner.links.insert(link.code.clone(), link);
+                }
+                Record::Certificate(c) => {
+                    inner.certificates.insert(c.code.clone(), c);
+                }
+                Record::Audit { seq, entry } => {
+                    inner.next_seq = inner.next_seq.max(seq);
+                    inner.audit.insert(seq, entry);
+                }
+                Record::Outbox {
+                    channel,
+                    due,
+                    seq,
+                    item,
+                } => {
+                    inner.next_seq = inner.next_seq.max(seq);
+                    inner.outbox.insert(QueuedId { channel, due, seq }, item);
+                }
+                Record::Counter {
+                    scope,
+                    quarter,
+                    metric,
+                    value,
+                } => {
+                    inner.counters.insert(
+                        CounterKey {
+                            scope,
+                            quarter,
+                            metric,
+                        },
+                        value,
+                    );
+                }
+                Record::Channel { key, value } => {
+                    inner.channel.insert(key, value);
+                }
+            }
+            count += 1;
+        }
+        Ok(count)
+    }
 }
 
 #[cfg(test)]
@@ -234,5 +416,13 @@ mod tests {
     #[test]
     fn passes_the_conformance_suite() {
         crate::store::conformance::run(&super::MemoryStore::new());
+    }
+
+    #[test]
+    fn exports_into_an_empty_store_and_refuses_a_full_one() {
+        crate::store::conformance::export_import(
+            &super::MemoryStore::new(),
+            &super::MemoryStore::new(),
+        );
     }
 }

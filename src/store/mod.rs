@@ -2,15 +2,25 @@
 //!
 //! The trait speaks only in core types (`Learner`, `Completion`…): no sled type
 //! crosses it, so a server database can implement it later. One conformance
-//! suite runs against every implementation.
+//! suite runs against every implementation. Around it: integrity facts that
+//! make a damaged store refuse to open (`facts`, `integrity`), backups and
+//! restores in a portable format (`record`, `backup`), private files
+//! (`files`), and a store that fails on demand for tests (`failing`).
 
+pub mod backup;
+pub mod facts;
+pub mod failing;
+pub mod files;
+pub mod integrity;
 mod memory;
+mod record;
 mod sled_store;
 
 use std::collections::BTreeMap;
 use std::path::PathBuf;
 
 pub use memory::MemoryStore;
+pub use record::Record;
 pub use sled_store::SledStore;
 
 use crate::core::stats::{CounterKey, Quarter};
@@ -33,6 +43,11 @@ pub struct Change<'a> {
     pub outbox: &'a [Outgoing],
     /// Roles granted (`Some`) or revoked (`None`).
     pub staff: &'a [(LearnerId, Option<Staff>)],
+    /// Staff records as the event read them before deciding. A record in
+    /// `staff` whose stored value is no longer the one read here (a revoke
+    /// landed in between) makes the whole change fail with `Stale`, so a
+    /// read-modify-write can never undo a concurrent change.
+    pub staff_seen: &'a [(LearnerId, Option<Staff>)],
     /// Deep-link codes, new or updated.
     pub links: &'a [Link],
     /// A single-use code consumed by this change: if the stored link is
@@ -58,6 +73,7 @@ impl<'a> Change<'a> {
             completions: &[],
             outbox: &[],
             staff: &[],
+            staff_seen: &[],
             links: &[],
             claim: None,
             certificates: &[],
@@ -123,6 +139,22 @@ pub trait Store: Send + Sync {
 
     /// Makes every earlier write durable.
     fn flush(&self) -> Result<(), StoreError>;
+
+    /// Hands every record to `sink`, all as of one instant, while the store
+    /// keeps serving: what a backup holds. Derived data (the mentee index,
+    /// integrity facts) is left out; `import` rebuilds it.
+    fn export(
+        &self,
+        sink: &mut dyn FnMut(Record) -> Result<(), StoreError>,
+    ) -> Result<(), StoreError>;
+
+    /// Writes exported records into this store, which must hold none yet
+    /// (`NotEmpty` otherwise), keeping sequence numbers; rebuilds the
+    /// derived data. Durable when it returns; returns the number imported.
+    fn import(
+        &self,
+        records: &mut dyn Iterator<Item = Result<Record, StoreError>>,
+    ) -> Result<u64, StoreError>;
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -143,6 +175,17 @@ pub enum StoreError {
     Corrupt { key: String, reason: String },
     #[error("the code {code} was used by someone else first")]
     Conflict { code: String },
+    /// A record the change was based on changed in between (see `staff_seen`).
+    #[error("the record {record} changed since it was read")]
+    Stale { record: String },
+    /// The store is damaged and was not opened (see `facts::refusal`).
+    #[error("{}", facts::refusal(path, problems, None))]
+    Damaged {
+        path: PathBuf,
+        problems: Vec<facts::Problem>,
+    },
+    #[error("the store already holds records: import only fills an empty one")]
+    NotEmpty,
 }
 
 /// The store seen as the core's read-only `Directory`.

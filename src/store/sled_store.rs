@@ -1,18 +1,20 @@
 //! The embedded default store, on sled 0.34.
 //!
 //! One tree holds every record, under prefixed keys, so that a change is one
-//! atomic batch:
+//! atomic batch or transaction:
 //! - `L\0<learner>` the learner with their progress in every lesson, JSON:
 //!   one read and one write per event, which is what keeps a button press
 //!   cheap (a learner has a few dozen lessons at most)
-//! - `Q\0<learner>\0<seq>` a quiz attempt, JSON
-//! - `C\0<learner>\0<seq>` a learner's completion, JSON
-//! - `E\0<seq>` the same completion in the global, append-only log
+//! - `Q\0<learner>\0<lesson>\0<question>` the latest answer to a quiz
+//!   question (`<question>` a big-endian u32): bounded per learner and lesson
+//! - `C\0<learner>\0<lesson>` the learner's latest completion of a lesson
+//! - `E\0<seq>` the first completion of a lesson by a learner, in the global,
+//!   append-only log that figures are recounted from; a retake updates `C`
+//!   and appends nothing, so no learner can grow the store by retaking
 //! - `K\0<key>` a channel's own small values (file ids, offsets, tokens)
 //! - `O\0<channel>\0<due>\0<seq>` an outbox message, JSON; `<due>` is the
 //!   send-after time as a big-endian, sign-flipped integer, so a scan from the
 //!   start of a channel's range meets the messages due first
-//!
 //! - `R\0<learner>` a staff role, JSON
 //! - `I\0<code>` a deep-link code (invite, mentor link, group), JSON
 //! - `M\0<mentor>\0<learner>` the mentor → mentees index, empty value
@@ -20,16 +22,35 @@
 //! - `A\0<seq>` the audit log, JSON
 //! - `S\0<scope>\0<quarter>\0<metric>` a counter, big-endian i64; the
 //!   quarter is a big-endian u32 so a period is one range read
+//! - `F\0facts` the integrity facts (`facts.rs`): a count and checksum per
+//!   kind, rewritten in every transaction that changes a tallied record
 //!
-//! `<seq>` is a big-endian id from sled, so keys sort in time order.
+//! `<seq>` is a big-endian number from the facts, so keys sort in time order.
+//!
+//! Beside sled's files, `integrity.json` (the marker) remembers the last
+//! facts known to be on disk. At open the facts are checked against a full
+//! read of the store and against the marker; a store that lost records, went
+//! back in time or reads as new is refused with a message saying what is
+//! missing and how to restore it, and nothing is written.
+//!
+//! After a write fails (disk full, read-only file system, I/O error) sled
+//! refuses every later write until it is reopened: the store answers
+//! `Io` (the learner is asked to try again later) and reopens itself, with
+//! the same checks, once writing works again.
 
-use std::collections::BTreeMap;
-use std::path::Path;
+use std::collections::{BTreeMap, BTreeSet};
+use std::io::{BufReader, BufWriter, Read, Seek, Write};
+use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::{Mutex, PoisonError, RwLock};
+use std::time::{Duration, Instant};
 
 use serde::Serialize;
 use serde::de::DeserializeOwned;
+use sled::transaction::{ConflictableTransactionError, TransactionError, TransactionalTree};
 
-use super::{Change, Store, StoreError};
+use super::facts::{Facts, Marker, Problem, Scan};
+use super::{Change, Record, Store, StoreError, files};
 use crate::core::stats::{CounterKey, Quarter};
 use crate::core::{
     AuditEntry, Certificate, Completion, Learner, LearnerId, Link, Outgoing, Queued, QueuedId,
@@ -37,27 +58,102 @@ use crate::core::{
 };
 
 const SCHEMA_KEY: &[u8] = b"schema";
-const SCHEMA_VERSION: u32 = 1;
+/// 2: bounded attempts and completions, the log of first completions,
+/// integrity facts. Version 1 stores are upgraded at open.
+const SCHEMA_VERSION: u32 = 2;
+const FACTS_KEY: &[u8] = b"F\0facts";
+/// How often, at most, the marker is rewritten while the store is busy.
+const MARKER_EVERY: Duration = Duration::from_secs(1);
+/// Waits between attempts to reopen after a failed write.
+const FIRST_RETRY: Duration = Duration::from_millis(500);
+const LAST_RETRY: Duration = Duration::from_secs(30);
 
 pub struct SledStore {
-    db: sled::Db,
-    records: sled::Tree,
+    path: PathBuf,
+    /// `None` while the store could not be reopened after a failure. Every
+    /// operation holds a read guard; reopening and the two short moments of
+    /// a snapshot that must see no write in flight hold the write guard.
+    state: RwLock<Option<Open>>,
+    /// While a snapshot is taken: every key written since it began.
+    tracking: AtomicBool,
+    dirty: Mutex<BTreeSet<Vec<u8>>>,
+    snapshots: Mutex<()>,
+    failing: AtomicBool,
+    retry: Mutex<Retry>,
+    marker: Mutex<MarkerState>,
     /// Whether a completion is flushed before `commit` returns. Only bulk
     /// imports (and benchmark set-up) turn this off.
     durable: bool,
 }
 
+struct Open {
+    db: sled::Db,
+    records: sled::Tree,
+}
+
+struct Retry {
+    next: Instant,
+    wait: Duration,
+}
+
+struct MarkerState {
+    written: Option<Instant>,
+    generation: u64,
+}
+
+type TxResult<T> = Result<T, ConflictableTransactionError<StoreError>>;
+
 impl SledStore {
+    /// Opens (or creates) the store in `path`, checking its integrity; a
+    /// damaged store is refused with `StoreError::Damaged`.
     pub fn open(path: &Path) -> Result<Self, StoreError> {
-        let db = Self::open_db(path)?;
-        let records = db.open_tree("records").map_err(io)?;
+        files::private_dir(path).map_err(|e| StoreError::Open {
+            path: path.to_path_buf(),
+            reason: e.to_string(),
+        })?;
+        let (open, facts) = Self::open_checked(path)?;
         let store = SledStore {
-            db,
-            records,
+            path: path.to_path_buf(),
+            state: RwLock::new(Some(open)),
+            tracking: AtomicBool::new(false),
+            dirty: Mutex::new(BTreeSet::new()),
+            snapshots: Mutex::new(()),
+            failing: AtomicBool::new(false),
+            retry: Mutex::new(Retry {
+                next: Instant::now(),
+                wait: FIRST_RETRY,
+            }),
+            marker: Mutex::new(MarkerState {
+                written: None,
+                generation: 0,
+            }),
             durable: true,
         };
-        store.check_schema(path)?;
+        store
+            .write_marker(&facts, false)
+            .map_err(|e| StoreError::Open {
+                path: path.to_path_buf(),
+                reason: format!("cannot write {}: {e}", super::facts::MARKER_FILE),
+            })?;
         Ok(store)
+    }
+
+    /// Opens sled and checks the store against its facts and the marker.
+    fn open_checked(path: &Path) -> Result<(Open, Facts), StoreError> {
+        let damaged = |problems: Vec<Problem>| StoreError::Damaged {
+            path: path.to_path_buf(),
+            problems,
+        };
+        let marker = Marker::read(path).map_err(|p| damaged(vec![p]))?;
+        let db = Self::open_db(path)?;
+        files::restrict_tree(path).map_err(|e| StoreError::Open {
+            path: path.to_path_buf(),
+            reason: format!("cannot make the store's files private: {e}"),
+        })?;
+        let records = db.open_tree("records").map_err(|e| sled_error(path, e))?;
+        let open = Open { db, records };
+        let facts = open.prepare(path, marker.as_ref())?;
+        Ok((open, facts))
     }
 
     /// sled releases its file lock from a background thread after the last
@@ -69,43 +165,15 @@ impl SledStore {
         loop {
             match sled::Config::new().path(path).open() {
                 Ok(db) => return Ok(db),
-                Err(e) => match open_error(path, e) {
+                Err(e) => match sled_error(path, e) {
                     StoreError::Locked { .. } if tries < 20 => {
                         tries += 1;
-                        std::thread::sleep(std::time::Duration::from_millis(50));
+                        std::thread::sleep(Duration::from_millis(50));
                     }
                     other => return Err(other),
                 },
             }
         }
-    }
-
-    fn check_schema(&self, path: &Path) -> Result<(), StoreError> {
-        let expected = SCHEMA_VERSION.to_string();
-        match self.db.get(SCHEMA_KEY).map_err(io)? {
-            None => {
-                self.db
-                    .insert(SCHEMA_KEY, expected.as_bytes())
-                    .map_err(io)?;
-                Ok(())
-            }
-            Some(found) if found.as_ref() == expected.as_bytes() => Ok(()),
-            Some(found) => Err(StoreError::Schema {
-                path: path.to_path_buf(),
-                found: String::from_utf8_lossy(&found).into_owned(),
-                expected: SCHEMA_VERSION,
-            }),
-        }
-    }
-
-    fn scan<T: DeserializeOwned>(&self, prefix: &[u8]) -> Result<Vec<T>, StoreError> {
-        self.records
-            .scan_prefix(prefix)
-            .map(|item| {
-                let (key, value) = item.map_err(io)?;
-                decode(&key, &value)
-            })
-            .collect()
     }
 
     /// Turns the per-completion flush off (bulk imports): call `flush` at
@@ -114,47 +182,337 @@ impl SledStore {
         self.durable = durable;
     }
 
+    /// Where the store lives.
+    pub fn path(&self) -> &Path {
+        &self.path
+    }
+
+    /// Whether the last write failed and the store is waiting to reopen.
+    pub fn is_failing(&self) -> bool {
+        self.failing.load(Ordering::Relaxed)
+    }
+
+    /// The facts as stored now.
+    pub fn facts(&self) -> Result<Facts, StoreError> {
+        self.with_open(|open| open.facts())
+    }
+
+    /// Checks the whole store against its facts now (what `open` does),
+    /// without stopping it.
+    pub fn verify(&self) -> Result<(Facts, Scan, Vec<Problem>), StoreError> {
+        self.with_open(|open| {
+            let facts = open.facts()?;
+            let scan = open.scan().map_err(|p| StoreError::Damaged {
+                path: self.path.clone(),
+                problems: vec![p],
+            })?;
+            let problems = super::facts::compare(&facts, &scan);
+            Ok((facts, scan, problems))
+        })
+    }
+
+    /// Runs `op` on the open database; an I/O failure marks the store as
+    /// failing, and a later call reopens it once that is due.
+    fn with_open<T>(
+        &self,
+        op: impl FnOnce(&Open) -> Result<T, StoreError>,
+    ) -> Result<T, StoreError> {
+        if self.failing.load(Ordering::Relaxed) {
+            self.try_reopen();
+        }
+        let guard = self.state.read().unwrap_or_else(PoisonError::into_inner);
+        let Some(open) = guard.as_ref() else {
+            return Err(StoreError::Io(
+                "the store is not writable at the moment (disk full, read-only or failing); \
+                 retrying"
+                    .into(),
+            ));
+        };
+        let result = op(open);
+        if let Err(StoreError::Io(e)) = &result
+            && !self.failing.swap(true, Ordering::Relaxed)
+        {
+            tracing::error!(error = %e, path = %self.path.display(),
+                "a store write failed: answering \"try again later\" until it works again");
+        }
+        result
+    }
+
+    /// sled refuses every write after one failed until it is reopened: drop
+    /// it and open it again, with the same checks as at start, at growing
+    /// intervals until that works.
+    fn try_reopen(&self) {
+        {
+            let mut retry = self.retry.lock().unwrap_or_else(PoisonError::into_inner);
+            let now = Instant::now();
+            if now < retry.next {
+                return;
+            }
+            retry.next = now + retry.wait;
+            retry.wait = (retry.wait * 2).min(LAST_RETRY);
+        }
+        let mut state = self.state.write().unwrap_or_else(PoisonError::into_inner);
+        if !self.failing.load(Ordering::Relaxed) {
+            return; // another thread reopened it meanwhile
+        }
+        if let Some(old) = state.take() {
+            drop(old);
+        }
+        match Self::open_checked(&self.path) {
+            Ok((open, facts)) => {
+                // A probe write: sled opens on a full disk, then fails again.
+                let probe = open.db.flush().map_err(io).and_then(|_| {
+                    self.write_marker(&facts, false)
+                        .map_err(|e| StoreError::Io(e.to_string()))
+                });
+                match probe {
+                    Ok(()) => {
+                        *state = Some(open);
+                        self.failing.store(false, Ordering::Relaxed);
+                        *self.retry.lock().unwrap_or_else(PoisonError::into_inner) = Retry {
+                            next: Instant::now(),
+                            wait: FIRST_RETRY,
+                        };
+                        tracing::warn!(path = %self.path.display(), "the store is writable again");
+                    }
+                    Err(e) => {
+                        *state = Some(open);
+                        tracing::warn!(error = %e, "the store is still not writable");
+                    }
+                }
+            }
+            Err(e) => tracing::warn!(error = %e, "the store could not be reopened yet"),
+        }
+    }
+
+    /// Notes keys written while a snapshot is being taken.
+    fn touched(&self, keys: impl IntoIterator<Item = Vec<u8>>) {
+        if self.tracking.load(Ordering::SeqCst) {
+            self.dirty
+                .lock()
+                .unwrap_or_else(PoisonError::into_inner)
+                .extend(keys);
+        }
+    }
+
+    /// Rewrites the marker with `facts` (which must already be on disk).
+    fn write_marker(&self, facts: &Facts, clean: bool) -> std::io::Result<()> {
+        let mut state = self.marker.lock().unwrap_or_else(PoisonError::into_inner);
+        Marker::new(facts.clone(), clean, None).write(&self.path)?;
+        state.written = Some(Instant::now());
+        state.generation = facts.generation;
+        Ok(())
+    }
+
+    /// After a flush: keeps the marker close behind the data, at most once
+    /// a second, so a store that later goes back in time is noticed.
+    fn after_flush(&self, facts: &Facts) {
+        let due = {
+            let state = self.marker.lock().unwrap_or_else(PoisonError::into_inner);
+            facts.generation > state.generation
+                && state.written.is_none_or(|at| at.elapsed() >= MARKER_EVERY)
+        };
+        if due && let Err(e) = self.write_marker(facts, false) {
+            tracing::warn!(error = %e, "cannot update the integrity marker");
+        }
+    }
+
+    fn scan<T: DeserializeOwned>(&self, prefix: &[u8]) -> Result<Vec<T>, StoreError> {
+        self.with_open(|open| {
+            open.records
+                .scan_prefix(prefix)
+                .map(|item| {
+                    let (key, value) = item.map_err(io)?;
+                    decode(&key, &value)
+                })
+                .collect()
+        })
+    }
+
     fn get_json<T: DeserializeOwned>(&self, k: &[u8]) -> Result<Option<T>, StoreError> {
-        match self.records.get(k).map_err(io)? {
+        self.with_open(|open| match open.records.get(k).map_err(io)? {
             Some(v) => decode(k, &v).map(Some),
             None => Ok(None),
-        }
-    }
-
-    /// Marks a single-use code as used, if nobody did first.
-    fn claim(&self, code: &str, links: &[Link]) -> Result<(), StoreError> {
-        let conflict = || StoreError::Conflict {
-            code: code.to_string(),
-        };
-        let k = key(&[b"I", code.as_bytes()]);
-        let current = self.records.get(&k).map_err(io)?.ok_or_else(conflict)?;
-        let link: Link = decode(&k, &current)?;
-        if link.used_by.is_some() {
-            return Err(conflict());
-        }
-        let used = links.iter().find(|l| l.code == code).ok_or_else(conflict)?;
-        self.records
-            .compare_and_swap(&k, Some(current), Some(encode(used)))
-            .map_err(io)?
-            .map_err(|_| conflict())
-    }
-
-    fn next_seq(&self) -> Result<[u8; 8], StoreError> {
-        Ok(self.db.generate_id().map_err(io)?.to_be_bytes())
+        })
     }
 }
 
-fn open_error(path: &Path, e: sled::Error) -> StoreError {
-    let reason = e.to_string();
-    if reason.contains("could not acquire lock") {
-        StoreError::Locked {
-            path: path.to_path_buf(),
+impl Open {
+    fn facts(&self) -> Result<Facts, StoreError> {
+        match self.records.get(FACTS_KEY).map_err(io)? {
+            Some(v) => decode(FACTS_KEY, &v),
+            None => Err(StoreError::Corrupt {
+                key: "F/facts".into(),
+                reason: "missing".into(),
+            }),
         }
-    } else {
-        StoreError::Open {
+    }
+
+    /// Reads every record once, in the facts' terms.
+    fn scan(&self) -> Result<Scan, Problem> {
+        let mut scan = Scan::default();
+        for item in self.records.iter() {
+            let (k, v) = item.map_err(|e| Problem::Unreadable(e.to_string()))?;
+            if k.as_ref() != FACTS_KEY {
+                scan.add(&k, &v);
+            }
+        }
+        Ok(scan)
+    }
+
+    /// No record but (perhaps) the facts: a store whose creation was cut
+    /// short between writing its facts and its version is still new.
+    fn is_empty(&self) -> Result<bool, StoreError> {
+        for k in self.records.iter().keys().take(2) {
+            if k.map_err(io)?.as_ref() != FACTS_KEY {
+                return Ok(false);
+            }
+        }
+        Ok(true)
+    }
+
+    /// Brings the store to the current schema and checks it: a new store
+    /// gets fresh facts, a version 1 store is upgraded, anything that does
+    /// not add up is refused before a single write.
+    fn prepare(&self, path: &Path, marker: Option<&Marker>) -> Result<Facts, StoreError> {
+        let damaged = |problems: Vec<Problem>| StoreError::Damaged {
+            path: path.to_path_buf(),
+            problems,
+        };
+        let schema = self.db.get(SCHEMA_KEY).map_err(|e| sled_error(path, e))?;
+        let stored = self
+            .records
+            .get(FACTS_KEY)
+            .map_err(|e| sled_error(path, e))?;
+        let schema = schema.map(|s| String::from_utf8_lossy(&s).into_owned());
+        match schema.as_deref() {
+            None => {
+                if !self
+                    .is_empty()
+                    .map_err(|e| damaged(vec![Problem::Unreadable(e.to_string())]))?
+                {
+                    return Err(damaged(vec![Problem::Inconsistent(
+                        "the store's version record is missing while records remain".into(),
+                    )]));
+                }
+                if let Some(marker) = marker {
+                    return Err(damaged(vec![marker.emptied()]));
+                }
+                let facts = Facts::new(Facts::fresh_id());
+                self.records.insert(FACTS_KEY, encode(&facts)).map_err(io)?;
+                self.db
+                    .insert(SCHEMA_KEY, SCHEMA_VERSION.to_string().as_bytes())
+                    .map_err(io)?;
+                self.db.flush().map_err(io)?;
+                Ok(facts)
+            }
+            Some("1") => {
+                if marker.is_some() {
+                    return Err(damaged(vec![Problem::Inconsistent(
+                        "the store's version record went back to version 1".into(),
+                    )]));
+                }
+                self.upgrade_from_v1()
+            }
+            Some(v) if v == SCHEMA_VERSION.to_string() => {
+                let Some(stored) = stored else {
+                    let mut problems = vec![Problem::FactsMissing];
+                    if let Some(marker) = marker {
+                        problems.push(marker.emptied());
+                    }
+                    return Err(damaged(problems));
+                };
+                let facts: Facts = serde_json::from_slice(&stored)
+                    .map_err(|e| damaged(vec![Problem::FactsUnreadable(e.to_string())]))?;
+                let scan = self.scan().map_err(|p| damaged(vec![p]))?;
+                let mut problems = super::facts::compare(&facts, &scan);
+                if let Some(marker) = marker {
+                    problems.extend(marker.judge(&facts));
+                }
+                if problems.is_empty() {
+                    Ok(facts)
+                } else {
+                    Err(damaged(problems))
+                }
+            }
+            Some(found) => Err(StoreError::Schema {
+                path: path.to_path_buf(),
+                found: found.to_string(),
+                expected: SCHEMA_VERSION,
+            }),
+        }
+    }
+
+    /// Version 1 appended every attempt and every completion, retakes
+    /// included, and kept no facts: key attempts by question and
+    /// completions by lesson (the latest wins), keep the first completion of
+    /// each lesson in the log, then count what is there. Safe to run again
+    /// if it is interrupted.
+    fn upgrade_from_v1(&self) -> Result<Facts, StoreError> {
+        let mut batch = sled::Batch::default();
+        let mut latest: BTreeMap<Vec<u8>, (Timestamp, Vec<u8>)> = BTreeMap::new();
+        let mut first_logged: BTreeSet<(String, String)> = BTreeSet::new();
+        for item in self.records.scan_prefix(b"C\0") {
+            let (k, v) = item.map_err(io)?;
+            let c: Completion = decode(&k, &v)?;
+            let target = completion_key(&c.learner, &c.lesson);
+            if target != k.as_ref() {
+                batch.remove(k.as_ref());
+            }
+            if latest.get(&target).is_none_or(|(at, _)| c.at >= *at) {
+                latest.insert(target, (c.at, v.to_vec()));
+            }
+        }
+        for item in self.records.scan_prefix(b"Q\0") {
+            let (k, v) = item.map_err(io)?;
+            let a: QuizAttempt = decode(&k, &v)?;
+            let target = attempt_key(&a.learner, &a.lesson, a.question);
+            if target != k.as_ref() {
+                batch.remove(k.as_ref());
+            }
+            if latest.get(&target).is_none_or(|(at, _)| a.at >= *at) {
+                latest.insert(target, (a.at, v.to_vec()));
+            }
+        }
+        for (k, (_, v)) in latest {
+            batch.insert(k, v);
+        }
+        for item in self.records.scan_prefix(b"E\0") {
+            let (k, v) = item.map_err(io)?;
+            let c: Completion = decode(&k, &v)?;
+            if !first_logged.insert((c.learner.as_str().to_string(), c.lesson.clone())) {
+                batch.remove(k.as_ref());
+            }
+        }
+        self.records.apply_batch(batch).map_err(io)?;
+        let scan = self.scan().map_err(|p| StoreError::Io(p.to_string()))?;
+        let facts = scan.to_facts(Facts::fresh_id(), 1);
+        self.records.insert(FACTS_KEY, encode(&facts)).map_err(io)?;
+        self.db.flush().map_err(io)?;
+        self.db
+            .insert(SCHEMA_KEY, SCHEMA_VERSION.to_string().as_bytes())
+            .map_err(io)?;
+        self.db.flush().map_err(io)?;
+        tracing::warn!("the store was upgraded from version 1 to {SCHEMA_VERSION}");
+        Ok(facts)
+    }
+}
+
+/// sled's open errors in the store's terms; "Read corrupted data" is damage.
+fn sled_error(path: &Path, e: sled::Error) -> StoreError {
+    let reason = e.to_string();
+    match e {
+        sled::Error::Corruption { .. } => StoreError::Damaged {
+            path: path.to_path_buf(),
+            problems: vec![Problem::Unreadable(reason)],
+        },
+        _ if reason.contains("could not acquire lock") => StoreError::Locked {
+            path: path.to_path_buf(),
+        },
+        _ => StoreError::Open {
             path: path.to_path_buf(),
             reason,
-        }
+        },
     }
 }
 
@@ -164,6 +522,39 @@ fn io(e: sled::Error) -> StoreError {
 
 fn key(parts: &[&[u8]]) -> Vec<u8> {
     parts.join(&0u8)
+}
+
+fn learner_key(id: &LearnerId) -> Vec<u8> {
+    key(&[b"L", id.as_str().as_bytes()])
+}
+
+fn completion_key(id: &LearnerId, lesson: &str) -> Vec<u8> {
+    key(&[b"C", id.as_str().as_bytes(), lesson.as_bytes()])
+}
+
+fn attempt_key(id: &LearnerId, lesson: &str, question: usize) -> Vec<u8> {
+    key(&[
+        b"Q",
+        id.as_str().as_bytes(),
+        lesson.as_bytes(),
+        &(question as u32).to_be_bytes(),
+    ])
+}
+
+fn staff_key(id: &LearnerId) -> Vec<u8> {
+    key(&[b"R", id.as_str().as_bytes()])
+}
+
+fn link_key(code: &str) -> Vec<u8> {
+    key(&[b"I", code.as_bytes()])
+}
+
+fn mentee_key(mentor: &LearnerId, learner: &LearnerId) -> Vec<u8> {
+    key(&[
+        b"M",
+        mentor.as_str().as_bytes(),
+        learner.as_str().as_bytes(),
+    ])
 }
 
 fn encode<T: Serialize>(value: &T) -> Vec<u8> {
@@ -177,95 +568,227 @@ fn decode<T: DeserializeOwned>(key: &[u8], value: &[u8]) -> Result<T, StoreError
     })
 }
 
-impl Store for SledStore {
-    fn load(&self, id: &LearnerId) -> Result<Option<Learner>, StoreError> {
-        let id_bytes = id.as_str().as_bytes();
-        let learner_key = key(&[b"L", id_bytes]);
-        let Some(value) = self.records.get(&learner_key).map_err(io)? else {
-            return Ok(None);
+/// Writes inside one transaction, keeping the facts and the list of keys
+/// written (for a snapshot in progress) as it goes.
+struct Tx<'t> {
+    tx: &'t TransactionalTree,
+    facts: Facts,
+    written: Vec<Vec<u8>>,
+}
+
+impl<'t> Tx<'t> {
+    fn begin(tx: &'t TransactionalTree) -> TxResult<Self> {
+        let facts = match tx.get(FACTS_KEY)? {
+            Some(v) => decode(FACTS_KEY, &v).map_err(ConflictableTransactionError::Abort)?,
+            None => {
+                return Err(ConflictableTransactionError::Abort(StoreError::Corrupt {
+                    key: "F/facts".into(),
+                    reason: "missing".into(),
+                }));
+            }
         };
-        decode(&learner_key, &value).map(Some)
+        Ok(Tx {
+            tx,
+            facts,
+            written: Vec::new(),
+        })
     }
 
-    fn commit(&self, change: &Change<'_>) -> Result<(), StoreError> {
-        let id = change.learner.id.as_str().as_bytes();
-        let learner = key(&[b"L", id]);
-        if is_plain(change) {
-            // The common case, a step or a menu: one write, no batch needed.
-            self.records
-                .insert(learner, encode(change.learner))
-                .map_err(io)?;
-            return Ok(());
-        }
-        if let Some(code) = change.claim {
-            self.claim(code, change.links)?;
-        }
-        let mut batch = sled::Batch::default();
-        batch.insert(learner, encode(change.learner));
-        for attempt in change.attempts {
-            batch.insert(key(&[b"Q", id, &self.next_seq()?]), encode(attempt));
-        }
-        for completion in change.completions {
-            let seq = self.next_seq()?;
-            let value = encode(completion);
-            batch.insert(key(&[b"C", id, &seq]), value.clone());
-            batch.insert(key(&[b"E", &seq]), value);
-        }
-        for item in change.outbox {
-            let seq = self.db.generate_id().map_err(io)?;
-            let qid = QueuedId {
-                channel: item.channel.clone(),
-                due: item.not_before,
-                seq,
-            };
-            batch.insert(outbox_key(&qid), encode(item));
-        }
-        for (who, staff) in change.staff {
-            let k = key(&[b"R", who.as_str().as_bytes()]);
-            match staff {
-                Some(staff) => batch.insert(k, encode(staff)),
-                None => batch.remove(k),
-            }
-        }
-        for link in change.links {
-            batch.insert(key(&[b"I", link.code.as_bytes()]), encode(link));
-        }
-        for cert in change.certificates {
-            batch.insert(key(&[b"T", cert.code.as_bytes()]), encode(cert));
-        }
-        for entry in change.audit {
-            batch.insert(key(&[b"A", &self.next_seq()?]), encode(entry));
-        }
-        if let Some(before) = change.mentor_before {
-            if let Some(old) = before {
-                batch.remove(key(&[b"M", old.as_str().as_bytes(), id]));
-            }
-            if let Some(new) = &change.learner.mentor {
-                batch.insert(key(&[b"M", new.id.as_str().as_bytes(), id]), &[][..]);
-            }
-        }
-        if change.counters.is_empty() {
-            self.records.apply_batch(batch).map_err(io)?;
-        } else {
-            self.apply_with_counters(&batch, change.counters)?;
-        }
-        let must_flush = !change.completions.is_empty()
-            || !change.outbox.is_empty()
-            || !change.staff.is_empty()
-            || !change.certificates.is_empty()
-            || change.claim.is_some();
-        if must_flush && self.durable {
-            self.db.flush().map_err(io)?;
+    /// Writes `value` under `key`; returns whether the key was new.
+    fn put(&mut self, key: Vec<u8>, value: &[u8]) -> TxResult<bool> {
+        let old = self.tx.insert(key.as_slice(), value)?;
+        self.facts.account(&key, old.as_deref(), Some(value));
+        self.written.push(key);
+        Ok(old.is_none())
+    }
+
+    fn remove(&mut self, key: Vec<u8>) -> TxResult<()> {
+        let old = self.tx.remove(key.as_slice())?;
+        if old.is_some() {
+            self.facts.account(&key, old.as_deref(), None);
+            self.written.push(key);
         }
         Ok(())
     }
 
+    fn finish(mut self) -> TxResult<(Facts, Vec<Vec<u8>>)> {
+        self.facts.generation += 1;
+        self.tx.insert(FACTS_KEY, encode(&self.facts).as_slice())?;
+        self.written.push(FACTS_KEY.to_vec());
+        Ok((self.facts, self.written))
+    }
+}
+
+fn abort<T>(e: StoreError) -> TxResult<T> {
+    Err(ConflictableTransactionError::Abort(e))
+}
+
+fn tx_error(e: TransactionError<StoreError>) -> StoreError {
+    match e {
+        TransactionError::Abort(e) => e,
+        TransactionError::Storage(e) => io(e),
+    }
+}
+
+impl SledStore {
+    /// A change with records beyond the learner and their answers: one
+    /// transaction, the facts included. A single-use code is claimed and
+    /// the staff records read are compared inside it, so either all of it
+    /// lands or none.
+    fn commit_records(&self, open: &Open, change: &Change<'_>) -> Result<Facts, StoreError> {
+        let id = &change.learner.id;
+        let learner = encode(change.learner);
+        let counters: Vec<(Vec<u8>, i64)> = change
+            .counters
+            .iter()
+            .map(|(k, d)| (counter_key(k), *d))
+            .collect();
+        let (facts, written) = open
+            .records
+            .transaction(|tx| {
+                let mut w = Tx::begin(tx)?;
+                if let Some(code) = change.claim {
+                    let conflict = || StoreError::Conflict {
+                        code: code.to_string(),
+                    };
+                    let Some(current) = tx.get(link_key(code))? else {
+                        return abort(conflict());
+                    };
+                    let link: Link = decode(&link_key(code), &current)
+                        .map_err(ConflictableTransactionError::Abort)?;
+                    if link.used_by.is_some() || !change.links.iter().any(|l| l.code == code) {
+                        return abort(conflict());
+                    }
+                }
+                for (who, seen) in change.staff_seen {
+                    if !change.staff.iter().any(|(w, _)| w == who) {
+                        continue;
+                    }
+                    let k = staff_key(who);
+                    let now: Option<Staff> = match tx.get(&k)? {
+                        Some(v) => {
+                            Some(decode(&k, &v).map_err(ConflictableTransactionError::Abort)?)
+                        }
+                        None => None,
+                    };
+                    if now != *seen {
+                        return abort(StoreError::Stale {
+                            record: format!("role of {}", who.as_str()),
+                        });
+                    }
+                }
+                w.put(learner_key(id), &learner)?;
+                for a in change.attempts {
+                    w.put(attempt_key(&a.learner, &a.lesson, a.question), &encode(a))?;
+                }
+                for c in change.completions {
+                    let value = encode(c);
+                    // Only a learner's first completion of a lesson is logged.
+                    if w.put(completion_key(&c.learner, &c.lesson), &value)? {
+                        let seq = w.facts.take_seq();
+                        w.put(key(&[b"E", &seq.to_be_bytes()]), &value)?;
+                    }
+                }
+                for item in change.outbox {
+                    let seq = w.facts.take_seq();
+                    let qid = QueuedId {
+                        channel: item.channel.clone(),
+                        due: item.not_before,
+                        seq,
+                    };
+                    w.put(outbox_key(&qid), &encode(item))?;
+                }
+                for (who, staff) in change.staff {
+                    match staff {
+                        Some(staff) => {
+                            w.put(staff_key(who), &encode(staff))?;
+                        }
+                        None => w.remove(staff_key(who))?,
+                    }
+                }
+                for link in change.links {
+                    w.put(link_key(&link.code), &encode(link))?;
+                }
+                for cert in change.certificates {
+                    w.put(key(&[b"T", cert.code.as_bytes()]), &encode(cert))?;
+                }
+                for entry in change.audit {
+                    let seq = w.facts.take_seq();
+                    w.put(key(&[b"A", &seq.to_be_bytes()]), &encode(entry))?;
+                }
+                if let Some(before) = change.mentor_before {
+                    if let Some(old) = before {
+                        w.remove(mentee_key(old, id))?;
+                    }
+                    if let Some(new) = &change.learner.mentor {
+                        w.put(mentee_key(&new.id, id), &[])?;
+                    }
+                }
+                for (k, delta) in &counters {
+                    let now = tx.get(k)?.map_or(0, |v| counter_value(&v)) + delta;
+                    w.put(k.clone(), &now.to_be_bytes())?;
+                }
+                w.finish()
+            })
+            .map_err(tx_error)?;
+        self.touched(written);
+        Ok(facts)
+    }
+}
+
+impl Store for SledStore {
+    fn load(&self, id: &LearnerId) -> Result<Option<Learner>, StoreError> {
+        self.get_json(&learner_key(id))
+    }
+
+    fn commit(&self, change: &Change<'_>) -> Result<(), StoreError> {
+        self.with_open(|open| {
+            let lkey = learner_key(&change.learner.id);
+            // The common case, a step, a menu or an answer of a learner the
+            // store knows: no tallied record changes, so no transaction.
+            if is_light(change) && open.records.contains_key(&lkey).map_err(io)? {
+                let learner = encode(change.learner);
+                if change.attempts.is_empty() {
+                    open.records.insert(lkey.as_slice(), learner).map_err(io)?;
+                    self.touched([lkey]);
+                } else {
+                    let mut batch = sled::Batch::default();
+                    let mut keys = vec![lkey.clone()];
+                    batch.insert(lkey, learner);
+                    for a in change.attempts {
+                        let k = attempt_key(&a.learner, &a.lesson, a.question);
+                        batch.insert(k.clone(), encode(a));
+                        keys.push(k);
+                    }
+                    open.records.apply_batch(batch).map_err(io)?;
+                    self.touched(keys);
+                }
+                return Ok(());
+            }
+            let facts = self.commit_records(open, change)?;
+            let must_flush = !change.completions.is_empty()
+                || !change.outbox.is_empty()
+                || !change.staff.is_empty()
+                || !change.certificates.is_empty()
+                || change.claim.is_some();
+            if must_flush && self.durable {
+                open.db.flush().map_err(io)?;
+                self.after_flush(&facts);
+            }
+            Ok(())
+        })
+    }
+
     fn completions(&self, id: &LearnerId) -> Result<Vec<Completion>, StoreError> {
-        self.scan(&key(&[b"C", id.as_str().as_bytes(), b""]))
+        let mut found: Vec<Completion> = self.scan(&key(&[b"C", id.as_str().as_bytes(), b""]))?;
+        found.sort_by_key(|c| c.at);
+        Ok(found)
     }
 
     fn attempts(&self, id: &LearnerId) -> Result<Vec<QuizAttempt>, StoreError> {
-        self.scan(&key(&[b"Q", id.as_str().as_bytes(), b""]))
+        let mut found: Vec<QuizAttempt> = self.scan(&key(&[b"Q", id.as_str().as_bytes(), b""]))?;
+        found.sort_by_key(|a| a.at);
+        Ok(found)
     }
 
     fn completion_log(&self) -> Result<Vec<Completion>, StoreError> {
@@ -274,7 +797,7 @@ impl Store for SledStore {
 
     fn channel_get(&self, name: &str) -> Result<Option<String>, StoreError> {
         let k = key(&[b"K", name.as_bytes()]);
-        match self.records.get(&k).map_err(io)? {
+        self.with_open(|open| match open.records.get(&k).map_err(io)? {
             Some(v) => String::from_utf8(v.to_vec())
                 .map(Some)
                 .map_err(|e| StoreError::Corrupt {
@@ -282,35 +805,43 @@ impl Store for SledStore {
                     reason: e.to_string(),
                 }),
             None => Ok(None),
-        }
+        })
     }
 
     fn channel_put(&self, name: &str, value: &str) -> Result<(), StoreError> {
-        self.records
-            .insert(key(&[b"K", name.as_bytes()]), value.as_bytes())
-            .map_err(io)?;
-        self.flush()
+        let k = key(&[b"K", name.as_bytes()]);
+        self.with_open(|open| {
+            open.records
+                .insert(k.as_slice(), value.as_bytes())
+                .map_err(io)?;
+            self.touched([k]);
+            open.db.flush().map_err(io)?;
+            Ok(())
+        })
     }
 
     fn staff(&self, id: &LearnerId) -> Result<Option<Staff>, StoreError> {
-        self.get_json(&key(&[b"R", id.as_str().as_bytes()]))
+        self.get_json(&staff_key(id))
     }
 
     fn link(&self, code: &str) -> Result<Option<Link>, StoreError> {
-        self.get_json(&key(&[b"I", code.as_bytes()]))
+        self.get_json(&link_key(code))
     }
 
     fn mentees(&self, mentor: &LearnerId) -> Result<Vec<Learner>, StoreError> {
         let prefix = key(&[b"M", mentor.as_str().as_bytes(), b""]);
-        let mut out = Vec::new();
-        for entry in self.records.scan_prefix(&prefix) {
-            let (k, _) = entry.map_err(io)?;
-            let learner = String::from_utf8_lossy(&k[prefix.len()..]).into_owned();
-            if let Some(id) = LearnerId::new(learner)
-                && let Some(found) = self.load(&id)?
-            {
-                out.push(found);
+        let ids = self.with_open(|open| {
+            let mut ids = Vec::new();
+            for entry in open.records.scan_prefix(&prefix) {
+                let (k, _) = entry.map_err(io)?;
+                let learner = String::from_utf8_lossy(&k[prefix.len()..]).into_owned();
+                ids.extend(LearnerId::new(learner));
             }
+            Ok(ids)
+        })?;
+        let mut out = Vec::new();
+        for id in ids {
+            out.extend(self.load(&id)?);
         }
         Ok(out)
     }
@@ -323,29 +854,32 @@ impl Store for SledStore {
         let prefix = key(&[b"S", scope.as_bytes(), b""]);
         let mut start = prefix.clone();
         start.extend_from_slice(&from.to_be_bytes());
-        let mut out: BTreeMap<String, u64> = BTreeMap::new();
-        for entry in self.records.range(start..) {
-            let (k, v) = entry.map_err(io)?;
-            if !k.starts_with(&prefix) {
-                break;
+        self.with_open(|open| {
+            let mut out: BTreeMap<String, u64> = BTreeMap::new();
+            for entry in open.records.range(start..) {
+                let (k, v) = entry.map_err(io)?;
+                if !k.starts_with(&prefix) {
+                    break;
+                }
+                let rest = &k[prefix.len()..];
+                let Some(quarter) = rest
+                    .get(..4)
+                    .map(|b| u32::from_be_bytes(b.try_into().expect("4")))
+                else {
+                    continue;
+                };
+                if quarter > to {
+                    break;
+                }
+                let metric =
+                    String::from_utf8_lossy(rest.get(5..).unwrap_or_default()).into_owned();
+                let value = counter_value(&v);
+                if value > 0 {
+                    *out.entry(metric).or_default() += value as u64;
+                }
             }
-            let rest = &k[prefix.len()..];
-            let Some(quarter) = rest
-                .get(..4)
-                .map(|b| u32::from_be_bytes(b.try_into().expect("4")))
-            else {
-                continue;
-            };
-            if quarter > to {
-                break;
-            }
-            let metric = String::from_utf8_lossy(rest.get(5..).unwrap_or_default()).into_owned();
-            let value = counter_value(&v);
-            if value > 0 {
-                *out.entry(metric).or_default() += value as u64;
-            }
-        }
-        Ok(out)
+            Ok(out)
+        })
     }
 
     fn certificate(&self, code: &str) -> Result<Option<Certificate>, StoreError> {
@@ -364,39 +898,365 @@ impl Store for SledStore {
     ) -> Result<Vec<Queued>, StoreError> {
         let start = key(&[b"O", channel.as_bytes(), b""]);
         let end = key(&[b"O", channel.as_bytes(), &due_bytes(now.saturating_add(1))]);
-        self.records
-            .range(start..end)
-            .take(limit)
-            .map(|entry| {
-                let (k, v) = entry.map_err(io)?;
-                let item: Outgoing = decode(&k, &v)?;
-                let seq_bytes: [u8; 8] = k[k.len() - 8..].try_into().expect("8-byte suffix");
-                Ok(Queued {
-                    id: QueuedId {
-                        channel: channel.to_string(),
-                        due: item.not_before,
-                        seq: u64::from_be_bytes(seq_bytes),
-                    },
-                    item,
+        self.with_open(|open| {
+            open.records
+                .range(start..end)
+                .take(limit)
+                .map(|entry| {
+                    let (k, v) = entry.map_err(io)?;
+                    let item: Outgoing = decode(&k, &v)?;
+                    let seq_bytes: [u8; 8] = k[k.len() - 8..].try_into().expect("8-byte suffix");
+                    Ok(Queued {
+                        id: QueuedId {
+                            channel: channel.to_string(),
+                            due: item.not_before,
+                            seq: u64::from_be_bytes(seq_bytes),
+                        },
+                        item,
+                    })
                 })
-            })
-            .collect()
+                .collect()
+        })
     }
 
     fn outbox_remove(&self, id: &QueuedId) -> Result<(), StoreError> {
-        self.records.remove(outbox_key(id)).map_err(io)?;
-        self.flush()
+        let k = outbox_key(id);
+        self.with_open(|open| {
+            let done = open
+                .records
+                .transaction(|tx| {
+                    if tx.get(k.as_slice())?.is_none() {
+                        return Ok(None);
+                    }
+                    let mut w = Tx::begin(tx)?;
+                    w.remove(k.clone())?;
+                    w.finish().map(Some)
+                })
+                .map_err(tx_error)?;
+            if let Some((facts, written)) = &done {
+                self.touched(written.iter().cloned());
+                open.db.flush().map_err(io)?;
+                self.after_flush(facts);
+            }
+            Ok(())
+        })
     }
 
     fn flush(&self) -> Result<(), StoreError> {
-        self.db.flush().map(|_| ()).map_err(io)
+        self.with_open(|open| {
+            let facts = open.facts()?;
+            open.db.flush().map_err(io)?;
+            self.after_flush(&facts);
+            Ok(())
+        })
+    }
+
+    fn export(
+        &self,
+        sink: &mut dyn FnMut(Record) -> Result<(), StoreError>,
+    ) -> Result<(), StoreError> {
+        let _one_at_a_time = self
+            .snapshots
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner);
+        let mut spool = self.spool()?;
+        let overrides = self.end_tracking()?;
+        spool.rewind().map_err(|e| StoreError::Io(e.to_string()))?;
+        let mut reader = SpoolReader(BufReader::new(spool));
+        let mut pending = overrides.into_iter().peekable();
+        let mut scan = Scan::default();
+        let mut facts: Option<Facts> = None;
+        let mut emit = |k: &[u8], v: &[u8], scan: &mut Scan| -> Result<(), StoreError> {
+            if k == FACTS_KEY {
+                facts = Some(decode(k, v)?);
+                return Ok(());
+            }
+            scan.add(k, v);
+            match to_record(k, v)? {
+                Some(record) => sink(record),
+                None => Ok(()),
+            }
+        };
+        while let Some((k, v)) = reader.next()? {
+            while let Some((ok, _)) = pending.peek()
+                && ok.as_slice() < k.as_slice()
+            {
+                let (ok, ov) = pending.next().expect("peeked");
+                if let Some(ov) = ov {
+                    emit(&ok, &ov, &mut scan)?;
+                }
+            }
+            if pending.peek().is_some_and(|(ok, _)| *ok == k) {
+                let (ok, ov) = pending.next().expect("peeked");
+                if let Some(ov) = ov {
+                    emit(&ok, &ov, &mut scan)?;
+                }
+            } else {
+                emit(&k, &v, &mut scan)?;
+            }
+        }
+        for (ok, ov) in pending {
+            if let Some(ov) = ov {
+                emit(&ok, &ov, &mut scan)?;
+            }
+        }
+        // A backup of a damaged store must not pass for a good one.
+        let facts = facts.ok_or_else(|| StoreError::Damaged {
+            path: self.path.clone(),
+            problems: vec![Problem::FactsMissing],
+        })?;
+        let problems = super::facts::compare(&facts, &scan);
+        if !problems.is_empty() {
+            return Err(StoreError::Damaged {
+                path: self.path.clone(),
+                problems,
+            });
+        }
+        Ok(())
+    }
+
+    fn import(
+        &self,
+        records: &mut dyn Iterator<Item = Result<Record, StoreError>>,
+    ) -> Result<u64, StoreError> {
+        self.with_open(|open| {
+            if !open.is_empty()? {
+                return Err(StoreError::NotEmpty);
+            }
+            let facts = open.facts()?;
+            let mut batch = sled::Batch::default();
+            let mut in_batch = 0;
+            let mut count = 0u64;
+            for record in records {
+                for (k, v) in from_record(&record?) {
+                    batch.insert(k, v);
+                    in_batch += 1;
+                }
+                count += 1;
+                if in_batch >= 10_000 {
+                    open.records
+                        .apply_batch(std::mem::take(&mut batch))
+                        .map_err(io)?;
+                    in_batch = 0;
+                }
+            }
+            open.records.apply_batch(batch).map_err(io)?;
+            let scan = open.scan().map_err(|p| StoreError::Io(p.to_string()))?;
+            let facts = scan.to_facts(facts.store_id, facts.generation + 1);
+            open.records.insert(FACTS_KEY, encode(&facts)).map_err(io)?;
+            open.db.flush().map_err(io)?;
+            self.write_marker(&facts, false)
+                .map_err(|e| StoreError::Io(e.to_string()))?;
+            Ok(count)
+        })
     }
 }
 
-/// Whether a change only rewrites the learner.
-fn is_plain(change: &Change<'_>) -> bool {
-    change.attempts.is_empty()
-        && change.completions.is_empty()
+impl SledStore {
+    /// Phase one of a snapshot: from now on every written key is noted,
+    /// then every record is copied to a private spool file, in key order,
+    /// while the store keeps serving.
+    fn spool(&self) -> Result<std::fs::File, StoreError> {
+        {
+            // No write is in flight while tracking starts.
+            let _quiet = self.state.write().unwrap_or_else(PoisonError::into_inner);
+            self.dirty
+                .lock()
+                .unwrap_or_else(PoisonError::into_inner)
+                .clear();
+            self.tracking.store(true, Ordering::SeqCst);
+        }
+        let result = self.with_open(|open| {
+            let file =
+                tempfile::tempfile_in(&self.path).map_err(|e| StoreError::Io(e.to_string()))?;
+            let mut out = BufWriter::new(file);
+            for item in open.records.iter() {
+                let (k, v) = item.map_err(io)?;
+                write_spooled(&mut out, &k, &v).map_err(|e| StoreError::Io(e.to_string()))?;
+            }
+            out.into_inner().map_err(|e| StoreError::Io(e.to_string()))
+        });
+        if result.is_err() {
+            self.tracking.store(false, Ordering::SeqCst);
+        }
+        result
+    }
+
+    /// Phase two: with no write in flight, the current value of every key
+    /// written during phase one. Together they are the store at this instant.
+    fn end_tracking(&self) -> Result<BTreeMap<Vec<u8>, Option<Vec<u8>>>, StoreError> {
+        let state = self.state.write().unwrap_or_else(PoisonError::into_inner);
+        self.tracking.store(false, Ordering::SeqCst);
+        let keys = std::mem::take(&mut *self.dirty.lock().unwrap_or_else(PoisonError::into_inner));
+        let Some(open) = state.as_ref() else {
+            return Err(StoreError::Io("the store closed during a snapshot".into()));
+        };
+        keys.into_iter()
+            .map(|k| {
+                let v = open.records.get(&k).map_err(io)?.map(|v| v.to_vec());
+                Ok((k, v))
+            })
+            .collect()
+    }
+}
+
+fn write_spooled(out: &mut impl Write, k: &[u8], v: &[u8]) -> std::io::Result<()> {
+    out.write_all(&(k.len() as u32).to_be_bytes())?;
+    out.write_all(k)?;
+    out.write_all(&(v.len() as u32).to_be_bytes())?;
+    out.write_all(v)
+}
+
+/// A key and its value, as copied to the spool.
+type Spooled = (Vec<u8>, Vec<u8>);
+
+struct SpoolReader<R>(R);
+
+impl<R: Read> SpoolReader<R> {
+    fn next(&mut self) -> Result<Option<Spooled>, StoreError> {
+        let fail = |e: std::io::Error| StoreError::Io(e.to_string());
+        let mut len = [0u8; 4];
+        match self.0.read_exact(&mut len) {
+            Ok(()) => {}
+            Err(e) if e.kind() == std::io::ErrorKind::UnexpectedEof => return Ok(None),
+            Err(e) => return Err(fail(e)),
+        }
+        let mut k = vec![0; u32::from_be_bytes(len) as usize];
+        self.0.read_exact(&mut k).map_err(fail)?;
+        self.0.read_exact(&mut len).map_err(fail)?;
+        let mut v = vec![0; u32::from_be_bytes(len) as usize];
+        self.0.read_exact(&mut v).map_err(fail)?;
+        Ok(Some((k, v)))
+    }
+}
+
+/// A stored key and value as a portable record; `None` for derived data.
+fn to_record(k: &[u8], v: &[u8]) -> Result<Option<Record>, StoreError> {
+    let rest = k.get(2..).unwrap_or_default();
+    let text = |b: &[u8]| String::from_utf8_lossy(b).into_owned();
+    let id = |b: &[u8]| {
+        LearnerId::new(text(b)).ok_or_else(|| StoreError::Corrupt {
+            key: text(k).replace('\0', "/"),
+            reason: "not a learner id".into(),
+        })
+    };
+    let seq = || super::facts::seq_suffix(k).unwrap_or_default();
+    Ok(Some(match k.first() {
+        Some(b'L') => Record::Learner(decode(k, v)?),
+        Some(b'Q') => Record::Attempt(decode(k, v)?),
+        Some(b'C') => Record::Completion(decode(k, v)?),
+        Some(b'E') => Record::Logged {
+            seq: seq(),
+            completion: decode(k, v)?,
+        },
+        Some(b'K') => Record::Channel {
+            key: text(rest),
+            value: String::from_utf8(v.to_vec()).map_err(|e| StoreError::Corrupt {
+                key: text(k),
+                reason: e.to_string(),
+            })?,
+        },
+        Some(b'O') => {
+            let item: Outgoing = decode(k, v)?;
+            Record::Outbox {
+                channel: item.channel.clone(),
+                due: item.not_before,
+                seq: seq(),
+                item,
+            }
+        }
+        Some(b'R') => Record::Staff {
+            id: id(rest)?,
+            staff: decode(k, v)?,
+        },
+        Some(b'I') => Record::Link(decode(k, v)?),
+        Some(b'T') => Record::Certificate(decode(k, v)?),
+        Some(b'A') => Record::Audit {
+            seq: seq(),
+            entry: decode(k, v)?,
+        },
+        Some(b'S') => {
+            let corrupt = || StoreError::Corrupt {
+                key: text(k).replace('\0', "/"),
+                reason: "not a counter key".into(),
+            };
+            let end = rest.iter().position(|b| *b == 0).ok_or_else(corrupt)?;
+            let quarter: [u8; 4] = rest
+                .get(end + 1..end + 5)
+                .and_then(|b| b.try_into().ok())
+                .ok_or_else(corrupt)?;
+            Record::Counter {
+                scope: text(&rest[..end]),
+                quarter: u32::from_be_bytes(quarter),
+                metric: text(rest.get(end + 6..).unwrap_or_default()),
+                value: counter_value(v),
+            }
+        }
+        Some(b'M') => return Ok(None),
+        _ => {
+            return Err(StoreError::Corrupt {
+                key: text(k).replace('\0', "/"),
+                reason: "a key of no known kind".into(),
+            });
+        }
+    }))
+}
+
+/// The keys and values a portable record is stored as (a learner with a
+/// mentor also gets the mentee index entry).
+fn from_record(record: &Record) -> Vec<(Vec<u8>, Vec<u8>)> {
+    match record {
+        Record::Learner(l) => {
+            let mut out = vec![(learner_key(&l.id), encode(l))];
+            if let Some(m) = &l.mentor {
+                out.push((mentee_key(&m.id, &l.id), Vec::new()));
+            }
+            out
+        }
+        Record::Attempt(a) => vec![(attempt_key(&a.learner, &a.lesson, a.question), encode(a))],
+        Record::Completion(c) => vec![(completion_key(&c.learner, &c.lesson), encode(c))],
+        Record::Logged { seq, completion } => {
+            vec![(key(&[b"E", &seq.to_be_bytes()]), encode(completion))]
+        }
+        Record::Staff { id, staff } => vec![(staff_key(id), encode(staff))],
+        Record::Link(link) => vec![(link_key(&link.code), encode(link))],
+        Record::Certificate(c) => vec![(key(&[b"T", c.code.as_bytes()]), encode(c))],
+        Record::Audit { seq, entry } => vec![(key(&[b"A", &seq.to_be_bytes()]), encode(entry))],
+        Record::Outbox {
+            channel,
+            due,
+            seq,
+            item,
+        } => vec![(
+            outbox_key(&QueuedId {
+                channel: channel.clone(),
+                due: *due,
+                seq: *seq,
+            }),
+            encode(item),
+        )],
+        Record::Counter {
+            scope,
+            quarter,
+            metric,
+            value,
+        } => vec![(
+            counter_key(&CounterKey {
+                scope: scope.clone(),
+                quarter: *quarter,
+                metric: metric.clone(),
+            }),
+            value.to_be_bytes().to_vec(),
+        )],
+        Record::Channel { key: name, value } => {
+            vec![(key(&[b"K", name.as_bytes()]), value.as_bytes().to_vec())]
+        }
+    }
+}
+
+/// Whether a change only rewrites the learner and their answers.
+fn is_light(change: &Change<'_>) -> bool {
+    change.completions.is_empty()
         && change.outbox.is_empty()
         && change.staff.is_empty()
         && change.links.is_empty()
@@ -420,30 +1280,6 @@ fn counter_value(bytes: &[u8]) -> i64 {
     bytes.try_into().map(i64::from_be_bytes).unwrap_or_default()
 }
 
-impl SledStore {
-    /// The batch and the counter changes in one transaction: figures never
-    /// disagree with the records, even after a crash, and concurrent
-    /// increments of one counter are serialised by sled (it retries).
-    fn apply_with_counters(
-        &self,
-        batch: &sled::Batch,
-        counters: &[(CounterKey, i64)],
-    ) -> Result<(), StoreError> {
-        let keys: Vec<(Vec<u8>, i64)> =
-            counters.iter().map(|(k, d)| (counter_key(k), *d)).collect();
-        self.records
-            .transaction(|tx| {
-                for (k, delta) in &keys {
-                    let now = tx.get(k)?.map_or(0, |v| counter_value(&v)) + delta;
-                    tx.insert(k.as_slice(), &now.to_be_bytes()[..])?;
-                }
-                tx.apply_batch(batch)?;
-                Ok::<(), sled::transaction::ConflictableTransactionError<()>>(())
-            })
-            .map_err(|e| StoreError::Io(format!("{e:?}")))
-    }
-}
-
 fn outbox_key(id: &QueuedId) -> Vec<u8> {
     key(&[
         b"O",
@@ -458,21 +1294,60 @@ fn due_bytes(at: Timestamp) -> [u8; 8] {
     ((at as u64) ^ (1 << 63)).to_be_bytes()
 }
 
+impl Drop for SledStore {
+    /// A clean close: everything flushed, and the marker says exactly what
+    /// is on disk, so the next open accepts nothing less.
+    fn drop(&mut self) {
+        if self.failing.load(Ordering::Relaxed) {
+            return;
+        }
+        let state = self.state.get_mut().unwrap_or_else(PoisonError::into_inner);
+        let Some(open) = state.as_ref() else {
+            return;
+        };
+        let closed = open
+            .facts()
+            .and_then(|facts| open.db.flush().map(|_| facts).map_err(io));
+        match closed {
+            Ok(facts) => {
+                if let Err(e) = Marker::new(facts, true, None).write(&self.path) {
+                    tracing::warn!(error = %e, "cannot write the integrity marker at close");
+                }
+            }
+            Err(e) => tracing::warn!(error = %e, "the store could not be flushed at close"),
+        }
+    }
+}
+
 impl std::fmt::Debug for SledStore {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("SledStore").finish_non_exhaustive()
+        f.debug_struct("SledStore")
+            .field("path", &self.path)
+            .finish_non_exhaustive()
     }
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::store::facts::Kind;
+    use std::os::unix::fs::PermissionsExt;
 
     #[test]
     fn passes_the_conformance_suite() {
         let dir = tempfile::tempdir().unwrap();
         let store = SledStore::open(dir.path()).unwrap();
         crate::store::conformance::run(&store);
+    }
+
+    #[test]
+    fn exports_into_an_empty_store_and_refuses_a_full_one() {
+        let (a, b) = (tempfile::tempdir().unwrap(), tempfile::tempdir().unwrap());
+        let from = SledStore::open(a.path()).unwrap();
+        let into = SledStore::open(b.path()).unwrap();
+        crate::store::conformance::export_import(&from, &into);
+        let (_, _, problems) = into.verify().unwrap();
+        assert_eq!(problems, vec![], "the imported store's facts add up");
     }
 
     #[test]
@@ -536,5 +1411,120 @@ mod tests {
         }
         let err = SledStore::open(dir.path()).unwrap_err();
         assert!(matches!(err, StoreError::Schema { .. }), "{err}");
+    }
+
+    #[test]
+    fn the_store_and_its_marker_are_readable_by_the_owner_only() {
+        let root = tempfile::tempdir().unwrap();
+        let dir = root.path().join("data");
+        {
+            let store = SledStore::open(&dir).unwrap();
+            crate::store::conformance::write_sample(&store);
+        }
+        let mode = |p: &Path| std::fs::metadata(p).unwrap().permissions().mode() & 0o777;
+        assert_eq!(mode(&dir), 0o700);
+        let mut files = 0;
+        for entry in std::fs::read_dir(&dir).unwrap() {
+            let path = entry.unwrap().path();
+            let wanted = if path.is_dir() { 0o700 } else { 0o600 };
+            assert_eq!(mode(&path), wanted, "{}", path.display());
+            files += 1;
+        }
+        assert!(files >= 3, "db, conf and the marker at least");
+    }
+
+    /// What version 1 wrote: every attempt and completion appended under a
+    /// sequence number from sled, retakes included, and no facts.
+    #[test]
+    fn a_version_1_store_is_upgraded_with_retakes_folded() {
+        let dir = tempfile::tempdir().unwrap();
+        let lan = LearnerId::new("console:lan").unwrap();
+        let completion = |at: i64, score: usize| Completion {
+            learner: lan.clone(),
+            topic: "safety".into(),
+            lesson: "safety-otp".into(),
+            version: "v".into(),
+            score,
+            total: 3,
+            at,
+        };
+        let attempt = |at: i64, option: usize| QuizAttempt {
+            learner: lan.clone(),
+            lesson: "safety-otp".into(),
+            question: 0,
+            option,
+            correct: option == 1,
+            at,
+        };
+        {
+            let db = sled::open(dir.path()).unwrap();
+            db.insert(SCHEMA_KEY, b"1".as_slice()).unwrap();
+            let t = db.open_tree("records").unwrap();
+            let learner = Learner::new(lan.clone(), "console", "Lan", 1);
+            t.insert(learner_key(&lan), encode(&learner)).unwrap();
+            for (seq, at, score) in [(3u64, 10, 2), (7, 20, 3), (9, 30, 1)] {
+                let c = completion(at, score);
+                t.insert(key(&[b"C", b"console:lan", &seq.to_be_bytes()]), encode(&c))
+                    .unwrap();
+                t.insert(key(&[b"E", &seq.to_be_bytes()]), encode(&c))
+                    .unwrap();
+            }
+            for (seq, at, option) in [(2u64, 9, 0), (4, 19, 1)] {
+                t.insert(
+                    key(&[b"Q", b"console:lan", &seq.to_be_bytes()]),
+                    encode(&attempt(at, option)),
+                )
+                .unwrap();
+            }
+            t.insert(key(&[b"A", &11u64.to_be_bytes()]), b"{}".as_slice())
+                .unwrap();
+            db.flush().unwrap();
+        }
+        let store = SledStore::open(dir.path()).unwrap();
+        assert_eq!(store.completions(&lan).unwrap(), vec![completion(30, 1)]);
+        assert_eq!(
+            store.completion_log().unwrap(),
+            vec![completion(10, 2)],
+            "the log keeps the first completion only"
+        );
+        assert_eq!(store.attempts(&lan).unwrap(), vec![attempt(19, 1)]);
+        let facts = store.facts().unwrap();
+        assert_eq!(facts.next_seq, 12, "above every sequence number in use");
+        assert_eq!(facts.tally(Kind::Learners).count, 1);
+        drop(store);
+        // And it opens again as a version 2 store with matching facts.
+        let store = SledStore::open(dir.path()).unwrap();
+        assert_eq!(store.verify().unwrap().2, vec![]);
+    }
+
+    #[test]
+    fn a_store_emptied_behind_the_markers_back_is_refused() {
+        let dir = tempfile::tempdir().unwrap();
+        {
+            let store = SledStore::open(dir.path()).unwrap();
+            crate::store::conformance::write_sample(&store);
+        }
+        // What a damaged `db` that sled reads as new looks like.
+        for entry in std::fs::read_dir(dir.path()).unwrap() {
+            let path = entry.unwrap().path();
+            if path.file_name().unwrap() != super::super::facts::MARKER_FILE {
+                if path.is_dir() {
+                    std::fs::remove_dir_all(&path).unwrap();
+                } else {
+                    std::fs::remove_file(&path).unwrap();
+                }
+            }
+        }
+        let err = SledStore::open(dir.path()).unwrap_err();
+        let text = err.to_string();
+        assert!(matches!(err, StoreError::Damaged { .. }), "{text}");
+        assert!(text.contains("reads as empty, but on"), "{text}");
+        assert!(text.contains("held 1 learners and 1 completions"), "{text}");
+        assert!(text.contains("hocvuso store restore"), "{text}");
+        // Refused twice: the refusal wrote nothing.
+        assert!(matches!(
+            SledStore::open(dir.path()).unwrap_err(),
+            StoreError::Damaged { .. }
+        ));
     }
 }

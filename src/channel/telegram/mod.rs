@@ -184,13 +184,10 @@ impl Telegram {
         }
         let bot = Arc::clone(self);
         let event = incoming.event;
-        let handled = match tokio::task::spawn_blocking(move || bot.app.engine.handle(&event)).await
+        // A store failure is answered with "try again later" by the engine.
+        let handled = match tokio::task::spawn_blocking(move || bot.app.engine.answer(&event)).await
         {
-            Ok(Ok(handled)) => handled,
-            Ok(Err(e)) => {
-                tracing::error!(error = %e, "the store failed; the update is dropped");
-                return;
-            }
+            Ok(handled) => handled,
             Err(e) => {
                 tracing::error!(error = %e, "handling an update panicked");
                 return;

@@ -210,12 +210,9 @@ impl Zalo {
         };
         let zalo = Arc::clone(self);
         let handled =
-            match tokio::task::spawn_blocking(move || zalo.app.engine.handle(&event)).await {
-                Ok(Ok(handled)) => handled,
-                Ok(Err(e)) => {
-                    tracing::error!(error = %e, "the store failed; the event is dropped");
-                    return;
-                }
+            // A store failure is answered with "try again later" by the engine.
+            match tokio::task::spawn_blocking(move || zalo.app.engine.answer(&event)).await {
+                Ok(handled) => handled,
                 Err(e) => {
                     tracing::error!(error = %e, "handling an event panicked");
                     return;
