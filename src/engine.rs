@@ -10,13 +10,14 @@ use std::cell::RefCell;
 use std::collections::BTreeMap;
 use std::collections::hash_map::DefaultHasher;
 use std::hash::{Hash, Hasher};
-use std::sync::{Arc, Mutex};
+use std::sync::{Arc, Mutex, OnceLock};
 
 use crate::core::stats::Quarter;
 use crate::core::{
     Action, Button, Callback, Certificate, Context, Core, Directory, Input, Lang, Learner,
     LearnerId, Link, Message, Place, Reply, Staff, Text, Timestamp, Unavailable, stats,
 };
+use crate::store::backup::{BackupError, Backups, Written};
 use crate::store::{Change, Store, StoreDirectory, StoreError};
 
 /// One thing a learner did, as a channel reports it.
@@ -46,6 +47,7 @@ pub struct Engine {
     core: Core,
     store: Arc<dyn Store>,
     stripes: Vec<Mutex<()>>,
+    backups: OnceLock<Arc<Backups>>,
 }
 
 impl Engine {
@@ -54,6 +56,24 @@ impl Engine {
             core,
             store,
             stripes: (0..LOCK_STRIPES).map(|_| Mutex::new(())).collect(),
+            backups: OnceLock::new(),
+        }
+    }
+
+    /// Lets `backup_now` write to these backups (`serve` sets it at start).
+    pub fn set_backups(&self, backups: Arc<Backups>) {
+        let _ = self.backups.set(backups);
+    }
+
+    /// Writes a backup of the whole store now, while events keep being
+    /// handled: what an admin's `/backup` runs (blocking, seconds for a
+    /// large store: call it off the async workers).
+    pub fn backup_now(&self) -> Result<Written, BackupError> {
+        match self.backups.get() {
+            Some(backups) => backups.make_now(),
+            None => Err(BackupError::Setting(
+                "backups are not set up in this process".into(),
+            )),
         }
     }
 

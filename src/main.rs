@@ -10,6 +10,7 @@ use hocvuso::app::{App, Paths, Staffing};
 use hocvuso::channel::console::{Console, ConsoleOptions};
 use hocvuso::core::LearnerId;
 use hocvuso::lesson::{LoadError, load_tree};
+use hocvuso::store::backup;
 
 const DEFAULT_AREAS: &str = "areas.toml";
 
@@ -101,6 +102,44 @@ enum Command {
         #[command(subcommand)]
         command: LessonsCommand,
     },
+    /// Check, back up and restore the store.
+    Store {
+        #[command(subcommand)]
+        command: StoreCommand,
+    },
+}
+
+#[derive(Subcommand)]
+enum StoreCommand {
+    /// Verify a stopped store: integrity facts, every record, the completion
+    /// log, invites, and the counters against a recount (with --areas).
+    /// Exits non-zero when it is damaged.
+    Check {
+        #[arg(long, default_value = "data", env = "HOCVUSO_DATA")]
+        data: PathBuf,
+        /// Where its backups are [default: <data>-backups].
+        #[arg(long)]
+        backups: Option<PathBuf>,
+    },
+    /// Write a backup of a stopped store (the running bot makes its own).
+    Backup {
+        #[arg(long, default_value = "data", env = "HOCVUSO_DATA")]
+        data: PathBuf,
+        /// The backup folder [default: <data>-backups].
+        #[arg(long)]
+        to: Option<PathBuf>,
+    },
+    /// Rebuild a store from a backup, the counters recounted from its learners.
+    Restore {
+        /// The backup: a `.snapshot` file.
+        snapshot: PathBuf,
+        /// The store to rebuild; it must be empty unless --force is given.
+        #[arg(long, default_value = "data", env = "HOCVUSO_DATA")]
+        data: PathBuf,
+        /// Put a store already in --data aside (renamed, not deleted).
+        #[arg(long)]
+        force: bool,
+    },
 }
 
 #[derive(Subcommand)]
@@ -135,6 +174,7 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         Command::Lessons {
             command: LessonsCommand::Check { dir },
         } => Ok(check_lessons(&dir.unwrap_or(cli.lessons))),
+        Command::Store { command } => store_command(command, cli.areas.as_deref()),
         Command::Chat { user, data, lang } => {
             let paths = Paths {
                 lessons: cli.lessons,
@@ -142,7 +182,8 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
                 data,
                 areas: cli.areas.unwrap_or_else(|| PathBuf::from(DEFAULT_AREAS)),
             };
-            let app = App::start(&paths, &staffing).map_err(explain_start)?;
+            let backups = backup::default_dir(&paths.data);
+            let app = App::start(&paths, &staffing).map_err(|e| explain_start(e, &backups))?;
             let stdin = std::io::stdin();
             let files = std::env::temp_dir().join("hocvuso");
             let mut console = Console::new(&app.engine, &app.localizer, &user, std::io::stdout())?
@@ -250,9 +291,20 @@ fn serve(
         data: data.or(file.data).unwrap_or_else(|| PathBuf::from("data")),
         ..paths
     };
-    let app = std::sync::Arc::new(App::start(&paths, &staffing).map_err(explain_start)?);
+    let backup_settings = backup::BackupSettings::resolve(
+        &paths.data,
+        file.backup_every.as_deref(),
+        file.backup_dir.as_deref(),
+        file.backup_keep,
+    )?;
+    let app = std::sync::Arc::new(
+        App::start(&paths, &staffing).map_err(|e| explain_start(e, &backup_settings.dir))?,
+    );
+    let backups = backup::Backups::new(app.engine.store().clone(), backup_settings);
+    app.engine.set_backups(backups.clone());
+    let backup_thread = backups.spawn();
     let runtime = tokio::runtime::Runtime::new().context("cannot start the async runtime")?;
-    runtime.block_on(async move {
+    let served = runtime.block_on(async move {
         let (stop, shutdown) = tokio::sync::watch::channel(false);
         let stop = std::sync::Arc::new(stop);
         {
@@ -318,7 +370,10 @@ fn serve(
         };
         let (telegram, zalo) = tokio::join!(telegram, zalo);
         telegram.and(zalo)
-    })?;
+    });
+    backups.stop();
+    let _ = backup_thread.join();
+    served?;
     Ok(ExitCode::SUCCESS)
 }
 
@@ -351,14 +406,83 @@ async fn wait_for_signal() {
     let _ = ctrl_c.await;
 }
 
-/// Lesson problems are listed one per line, like a compiler's.
-fn explain_start(e: hocvuso::app::StartError) -> anyhow::Error {
-    if let hocvuso::app::StartError::Lessons(LoadError::Invalid(problems)) = &e {
-        for p in problems {
-            eprintln!("{p}");
+/// Lesson problems are listed one per line, like a compiler's; a damaged
+/// store is explained with the last good backup in `backups`.
+fn explain_start(e: hocvuso::app::StartError, backups: &std::path::Path) -> anyhow::Error {
+    use hocvuso::app::StartError;
+    use hocvuso::store::StoreError;
+    match &e {
+        StartError::Lessons(LoadError::Invalid(problems)) => {
+            for p in problems {
+                eprintln!("{p}");
+            }
         }
+        StartError::Store(StoreError::Damaged { path, problems }) => {
+            let last = backup::latest_good(backups);
+            return anyhow::anyhow!(
+                "{}",
+                hocvuso::store::facts::refusal(path, problems, last.as_ref())
+            );
+        }
+        _ => {}
     }
     anyhow::Error::new(e)
+}
+
+/// `hocvuso store …`: the work is in `store::integrity` and `store::backup`.
+fn store_command(
+    command: StoreCommand,
+    areas: Option<&std::path::Path>,
+) -> anyhow::Result<ExitCode> {
+    let areas_path = areas.unwrap_or(std::path::Path::new(DEFAULT_AREAS));
+    match command {
+        StoreCommand::Check { data, backups } => {
+            // The recount needs the area tree; without one, the rest still runs.
+            let tree = match hocvuso::area::AreaTree::load(areas_path) {
+                Ok(tree) => Some(tree),
+                Err(e) if areas.is_some() => return Err(e.into()),
+                Err(_) => None,
+            };
+            let report = hocvuso::store::integrity::check(&data, tree.as_ref());
+            let backups = backups.unwrap_or_else(|| backup::default_dir(&data));
+            print!("{}", report.render(backup::latest_good(&backups).as_ref()));
+            Ok(if report.healthy() {
+                ExitCode::SUCCESS
+            } else {
+                ExitCode::FAILURE
+            })
+        }
+        StoreCommand::Backup { data, to } => {
+            let store = hocvuso::store::SledStore::open(&data)?;
+            let settings = backup::BackupSettings {
+                every: None,
+                dir: to.unwrap_or_else(|| backup::default_dir(&data)),
+                keep: usize::MAX,
+            };
+            let written = backup::Backups::new(std::sync::Arc::new(store), settings).make_now()?;
+            println!(
+                "backup written: {} ({} records, {} learners, {} bytes, {:.1?})",
+                written.path.display(),
+                written.summary.records,
+                written.summary.learners(),
+                written.bytes,
+                written.took
+            );
+            Ok(ExitCode::SUCCESS)
+        }
+        StoreCommand::Restore {
+            snapshot,
+            data,
+            force,
+        } => {
+            let tree = hocvuso::area::AreaTree::load(areas_path).with_context(|| {
+                "a restore recounts the figures from the learners: it needs the area tree (--areas)"
+            })?;
+            let restored = backup::restore(&snapshot, &data, &tree, force)?;
+            print!("{}", restored.render(&snapshot, &data));
+            Ok(ExitCode::SUCCESS)
+        }
+    }
 }
 
 fn check_lessons(dir: &std::path::Path) -> ExitCode {

@@ -12,7 +12,6 @@
 
 use std::collections::BTreeMap;
 use std::fmt;
-use std::io::Write;
 use std::path::{Path, PathBuf};
 
 use serde::{Deserialize, Serialize};
@@ -21,8 +20,12 @@ use sha2::{Digest, Sha256};
 use super::files;
 
 /// The file beside sled's own files that holds the last facts on disk.
-pub const MARKER_FILE: &str = "integrity.json";
+pub const MARKER_FILE: &str = "integrity.marker";
 const MARKER_FORMAT: u32 = 1;
+/// The marker file holds two slots, written in turn, so a write cut short
+/// leaves the other one whole (the newest valid slot counts).
+const SLOT: u64 = 4096;
+const SLOT_MAGIC: &[u8; 8] = b"HVMARK01";
 
 /// The kinds of record the facts keep a tally of. Quiz attempts (bounded,
 /// read by nothing) and channels' small values (offsets, file ids, tokens,
@@ -458,19 +461,18 @@ pub fn compare(facts: &Facts, scan: &Scan) -> Vec<Problem> {
     problems
 }
 
-/// The last facts known to be on disk, kept outside the database, and where
-/// the last good backup is.
+/// The last facts known to be on disk, kept outside the database.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Marker {
     pub format: u32,
+    /// Grows with every write of the marker: the newer of its two slots.
+    pub sequence: u64,
     pub facts: Facts,
     /// Written when the store was closed: the facts must then be exactly
     /// these at the next open.
     pub clean: bool,
     /// When the marker was written (seconds since the epoch).
     pub written: i64,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub last_backup: Option<BackupNote>,
 }
 
 /// A backup that was written and checked.
@@ -483,17 +485,8 @@ pub struct BackupNote {
 }
 
 impl Marker {
-    pub fn new(facts: Facts, clean: bool, last_backup: Option<BackupNote>) -> Self {
-        Marker {
-            format: MARKER_FORMAT,
-            facts,
-            clean,
-            written: unix_now(),
-            last_backup,
-        }
-    }
-
-    /// The marker in `dir`, if there is one.
+    /// The marker in `dir`, if there is one: the newest of its slots whose
+    /// checksum holds.
     pub fn read(dir: &Path) -> Result<Option<Marker>, Problem> {
         let path = dir.join(MARKER_FILE);
         let bytes = match std::fs::read(&path) {
@@ -501,22 +494,24 @@ impl Marker {
             Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(None),
             Err(e) => return Err(Problem::MarkerUnreadable(e.to_string())),
         };
-        let marker: Marker =
-            serde_json::from_slice(&bytes).map_err(|e| Problem::MarkerUnreadable(e.to_string()))?;
-        if marker.format != MARKER_FORMAT {
+        let slots: Vec<Marker> = bytes
+            .chunks(SLOT as usize)
+            .take(2)
+            .filter_map(read_slot)
+            .collect();
+        let newest = slots
+            .into_iter()
+            .max_by_key(|m| m.sequence)
+            .ok_or_else(|| {
+                Problem::MarkerUnreadable("neither of its two copies is whole".into())
+            })?;
+        if newest.format != MARKER_FORMAT {
             return Err(Problem::MarkerUnreadable(format!(
                 "format {} (this build reads {MARKER_FORMAT})",
-                marker.format
+                newest.format
             )));
         }
-        Ok(Some(marker))
-    }
-
-    /// Replaces the marker in `dir` atomically (a new file renamed over the
-    /// old one, both synced), readable by the owner only.
-    pub fn write(&self, dir: &Path) -> std::io::Result<()> {
-        let bytes = serde_json::to_vec_pretty(self).expect("a marker always serialises");
-        files::write_atomic(&dir.join(MARKER_FILE), |out| out.write_all(&bytes))
+        Ok(Some(newest))
     }
 
     /// What the marker says about the store now holding `facts`.
@@ -635,6 +630,87 @@ pub fn marker_path(dir: &Path) -> PathBuf {
     dir.join(MARKER_FILE)
 }
 
+/// One slot: magic, length, the marker as JSON, SHA-256 of all three.
+fn read_slot(slot: &[u8]) -> Option<Marker> {
+    let body = slot.strip_prefix(SLOT_MAGIC.as_slice())?;
+    let len = u32::from_be_bytes(body.get(..4)?.try_into().ok()?) as usize;
+    let json = body.get(4..4 + len)?;
+    let sum = body.get(4 + len..4 + len + 32)?;
+    let expected = Sha256::new()
+        .chain_update(SLOT_MAGIC)
+        .chain_update((len as u32).to_be_bytes())
+        .chain_update(json)
+        .finalize();
+    if sum != expected.as_slice() {
+        return None;
+    }
+    serde_json::from_slice(json).ok()
+}
+
+/// The marker file, held open by the store: each write goes to the older
+/// slot and is synced before the write that it records is acknowledged.
+pub struct MarkerFile {
+    file: std::fs::File,
+    sequence: u64,
+}
+
+impl MarkerFile {
+    /// Opens (or creates, 0600, never through a link) the marker file in `dir`.
+    pub fn open(dir: &Path) -> std::io::Result<MarkerFile> {
+        use std::os::unix::fs::OpenOptionsExt;
+        let path = dir.join(MARKER_FILE);
+        let created = !path.exists();
+        let file = std::fs::OpenOptions::new()
+            .read(true)
+            .write(true)
+            .create(true)
+            .truncate(false)
+            .mode(0o600)
+            .custom_flags(libc::O_NOFOLLOW)
+            .open(&path)?;
+        if created {
+            file.set_len(2 * SLOT)?;
+            file.sync_all()?;
+            files::sync_dir(dir)?;
+        }
+        let sequence = Marker::read(dir).ok().flatten().map_or(0, |m| m.sequence);
+        Ok(MarkerFile { file, sequence })
+    }
+
+    /// Writes `facts` as the newest marker, durably.
+    pub fn write(&mut self, facts: &Facts, clean: bool) -> std::io::Result<()> {
+        use std::os::unix::fs::FileExt;
+        self.sequence += 1;
+        let marker = Marker {
+            format: MARKER_FORMAT,
+            sequence: self.sequence,
+            facts: facts.clone(),
+            clean,
+            written: unix_now(),
+        };
+        let json = serde_json::to_vec(&marker).expect("a marker always serialises");
+        let len = (json.len() as u32).to_be_bytes();
+        let sum = Sha256::new()
+            .chain_update(SLOT_MAGIC)
+            .chain_update(len)
+            .chain_update(&json)
+            .finalize();
+        let mut slot = Vec::with_capacity(SLOT as usize);
+        slot.extend_from_slice(SLOT_MAGIC);
+        slot.extend_from_slice(&len);
+        slot.extend_from_slice(&json);
+        slot.extend_from_slice(&sum);
+        if slot.len() as u64 > SLOT {
+            return Err(std::io::Error::other(
+                "the integrity marker outgrew its slot",
+            ));
+        }
+        slot.resize(SLOT as usize, 0);
+        self.file.write_all_at(&slot, (self.sequence % 2) * SLOT)?;
+        self.file.sync_data()
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -697,14 +773,14 @@ mod tests {
         let mut then = Facts::new("s".into());
         then.generation = 40;
         then.tallies.get_mut(&Kind::Log).unwrap().count = 12;
-        let marker = Marker::new(then.clone(), false, None);
+        let open = marker(then.clone(), false);
         let mut later = then.clone();
         later.generation = 41;
-        assert!(marker.judge(&later).is_empty(), "moving on is fine");
+        assert!(open.judge(&later).is_empty(), "moving on is fine");
         let mut older = then.clone();
         older.generation = 30;
         older.tallies.get_mut(&Kind::Log).unwrap().count = 3;
-        let problems = marker.judge(&older);
+        let problems = open.judge(&older);
         let text = problems[0].to_string();
         assert!(text.contains("went back in time"), "{text}");
         assert!(text.contains("10 changes lost"), "{text}");
@@ -714,13 +790,10 @@ mod tests {
         );
         let mut other = then.clone();
         other.store_id = "t".into();
-        assert!(matches!(
-            marker.judge(&other)[0],
-            Problem::OtherStore { .. }
-        ));
+        assert!(matches!(open.judge(&other)[0], Problem::OtherStore { .. }));
 
         // Closed cleanly: the same generation must hold the same facts.
-        let clean = Marker::new(then.clone(), true, None);
+        let clean = marker(then.clone(), true);
         assert!(clean.judge(&then).is_empty());
         let mut changed = then.clone();
         changed.tallies.get_mut(&Kind::Roles).unwrap().count = 1;
@@ -752,20 +825,56 @@ mod tests {
         assert_eq!(thousands(1_000_000), "1,000,000");
     }
 
+    fn marker(facts: Facts, clean: bool) -> Marker {
+        Marker {
+            format: MARKER_FORMAT,
+            sequence: 1,
+            facts,
+            clean,
+            written: 1_795_000_000,
+        }
+    }
+
     #[test]
     fn markers_round_trip_through_their_file_and_are_private() {
         let dir = tempfile::tempdir().unwrap();
         assert_eq!(Marker::read(dir.path()).unwrap(), None);
-        let marker = Marker::new(Facts::new("s".into()), true, None);
-        marker.write(dir.path()).unwrap();
-        assert_eq!(Marker::read(dir.path()).unwrap(), Some(marker));
+        let mut file = MarkerFile::open(dir.path()).unwrap();
+        let mut facts = Facts::new("s".into());
+        for generation in 1..=3 {
+            facts.generation = generation;
+            file.write(&facts, generation == 3).unwrap();
+        }
+        let read = Marker::read(dir.path()).unwrap().unwrap();
+        assert_eq!(
+            (read.facts.generation, read.clean, read.sequence),
+            (3, true, 3)
+        );
         use std::os::unix::fs::PermissionsExt;
         let mode = std::fs::metadata(marker_path(dir.path()))
             .unwrap()
             .permissions()
             .mode();
         assert_eq!(mode & 0o777, 0o600);
-        std::fs::write(marker_path(dir.path()), b"{").unwrap();
+        // A damaged newest copy: the other one still counts.
+        let path = marker_path(dir.path());
+        let mut bytes = std::fs::read(&path).unwrap();
+        // Sequence 3 went to slot 3 % 2 = 1.
+        let newest = SLOT as usize;
+        bytes[newest + 20] ^= 1;
+        std::fs::write(&path, &bytes).unwrap();
+        let read = Marker::read(dir.path()).unwrap().unwrap();
+        assert_eq!((read.facts.generation, read.sequence), (2, 2));
+        // Reopened, the next write still goes above both.
+        drop(file);
+        let mut file = MarkerFile::open(dir.path()).unwrap();
+        facts.generation = 9;
+        file.write(&facts, false).unwrap();
+        assert_eq!(
+            Marker::read(dir.path()).unwrap().unwrap().facts.generation,
+            9
+        );
+        std::fs::write(&path, b"{").unwrap();
         assert!(matches!(
             Marker::read(dir.path()),
             Err(Problem::MarkerUnreadable(_))

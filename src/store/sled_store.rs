@@ -49,7 +49,7 @@ use serde::Serialize;
 use serde::de::DeserializeOwned;
 use sled::transaction::{ConflictableTransactionError, TransactionError, TransactionalTree};
 
-use super::facts::{Facts, Marker, Problem, Scan};
+use super::facts::{self, Facts, Marker, MarkerFile, Problem, Scan};
 use super::{Change, Record, Store, StoreError, files};
 use crate::core::stats::{CounterKey, Quarter};
 use crate::core::{
@@ -62,8 +62,8 @@ const SCHEMA_KEY: &[u8] = b"schema";
 /// integrity facts. Version 1 stores are upgraded at open.
 const SCHEMA_VERSION: u32 = 2;
 const FACTS_KEY: &[u8] = b"F\0facts";
-/// How often, at most, the marker is rewritten while the store is busy.
-const MARKER_EVERY: Duration = Duration::from_secs(1);
+/// Written to find out whether the disk takes writes again.
+const PROBE_KEY: &[u8] = b"K\0store/probe";
 /// Waits between attempts to reopen after a failed write.
 const FIRST_RETRY: Duration = Duration::from_millis(500);
 const LAST_RETRY: Duration = Duration::from_secs(30);
@@ -81,6 +81,9 @@ pub struct SledStore {
     failing: AtomicBool,
     retry: Mutex<Retry>,
     marker: Mutex<MarkerState>,
+    /// The newest facts known to be on disk (written before a flush that
+    /// returned).
+    flushed: Mutex<Option<Facts>>,
     /// Whether a completion is flushed before `commit` returns. Only bulk
     /// imports (and benchmark set-up) turn this off.
     durable: bool,
@@ -97,7 +100,8 @@ struct Retry {
 }
 
 struct MarkerState {
-    written: Option<Instant>,
+    file: MarkerFile,
+    /// The generation the marker file says is on disk.
     generation: u64,
 }
 
@@ -112,7 +116,14 @@ impl SledStore {
             reason: e.to_string(),
         })?;
         let (open, facts) = Self::open_checked(path)?;
-        let store = SledStore {
+        let cannot_mark = |e: std::io::Error| StoreError::Open {
+            path: path.to_path_buf(),
+            reason: format!("cannot write {}: {e}", facts::MARKER_FILE),
+        };
+        let mut file = MarkerFile::open(path).map_err(cannot_mark)?;
+        // From now on the store is in use: the marker is no longer "clean".
+        file.write(&facts, false).map_err(cannot_mark)?;
+        Ok(SledStore {
             path: path.to_path_buf(),
             state: RwLock::new(Some(open)),
             tracking: AtomicBool::new(false),
@@ -124,18 +135,12 @@ impl SledStore {
                 wait: FIRST_RETRY,
             }),
             marker: Mutex::new(MarkerState {
-                written: None,
-                generation: 0,
+                file,
+                generation: facts.generation,
             }),
+            flushed: Mutex::new(Some(facts)),
             durable: true,
-        };
-        store
-            .write_marker(&facts, false)
-            .map_err(|e| StoreError::Open {
-                path: path.to_path_buf(),
-                reason: format!("cannot write {}: {e}", super::facts::MARKER_FILE),
-            })?;
-        Ok(store)
+        })
     }
 
     /// Opens sled and checks the store against its facts and the marker.
@@ -206,7 +211,7 @@ impl SledStore {
                 path: self.path.clone(),
                 problems: vec![p],
             })?;
-            let problems = super::facts::compare(&facts, &scan);
+            let problems = facts::compare(&facts, &scan);
             Ok((facts, scan, problems))
         })
     }
@@ -251,6 +256,12 @@ impl SledStore {
             retry.next = now + retry.wait;
             retry.wait = (retry.wait * 2).min(LAST_RETRY);
         }
+        // Until the disk takes a write, the failed database stays open for
+        // reads (sled refuses only writes); it must be closed to reopen.
+        if let Err(e) = probe_disk(&self.path) {
+            tracing::warn!(error = %e, "the store's disk still refuses writes");
+            return;
+        }
         let mut state = self.state.write().unwrap_or_else(PoisonError::into_inner);
         if !self.failing.load(Ordering::Relaxed) {
             return; // another thread reopened it meanwhile
@@ -261,10 +272,17 @@ impl SledStore {
         match Self::open_checked(&self.path) {
             Ok((open, facts)) => {
                 // A probe write: sled opens on a full disk, then fails again.
-                let probe = open.db.flush().map_err(io).and_then(|_| {
-                    self.write_marker(&facts, false)
-                        .map_err(|e| StoreError::Io(e.to_string()))
-                });
+                let probe = open
+                    .records
+                    .insert(PROBE_KEY, facts::unix_now().to_string().as_bytes())
+                    .and_then(|_| open.db.flush())
+                    .map_err(io)
+                    .and_then(|_| {
+                        *self.flushed.lock().unwrap_or_else(PoisonError::into_inner) =
+                            Some(facts.clone());
+                        self.write_marker(&facts, false)
+                            .map_err(|e| StoreError::Io(e.to_string()))
+                    });
                 match probe {
                     Ok(()) => {
                         *state = Some(open);
@@ -298,23 +316,42 @@ impl SledStore {
     /// Rewrites the marker with `facts` (which must already be on disk).
     fn write_marker(&self, facts: &Facts, clean: bool) -> std::io::Result<()> {
         let mut state = self.marker.lock().unwrap_or_else(PoisonError::into_inner);
-        Marker::new(facts.clone(), clean, None).write(&self.path)?;
-        state.written = Some(Instant::now());
+        state.file.write(facts, clean)?;
         state.generation = facts.generation;
         Ok(())
     }
 
-    /// After a flush: keeps the marker close behind the data, at most once
-    /// a second, so a store that later goes back in time is noticed.
-    fn after_flush(&self, facts: &Facts) {
-        let due = {
-            let state = self.marker.lock().unwrap_or_else(PoisonError::into_inner);
-            facts.generation > state.generation
-                && state.written.is_none_or(|at| at.elapsed() >= MARKER_EVERY)
-        };
-        if due && let Err(e) = self.write_marker(facts, false) {
-            tracing::warn!(error = %e, "cannot update the integrity marker");
+    /// After a flush that made `facts` durable: the marker is brought up to
+    /// them before the write is acknowledged, so a store that later goes
+    /// back in time (a damaged log that sled reads only part of) is noticed
+    /// whatever the moment of a crash. Writes waiting together share one
+    /// marker write.
+    fn after_flush(&self, facts: &Facts) -> Result<(), StoreError> {
+        {
+            let mut flushed = self.flushed.lock().unwrap_or_else(PoisonError::into_inner);
+            if flushed
+                .as_ref()
+                .is_none_or(|f| f.generation < facts.generation)
+            {
+                *flushed = Some(facts.clone());
+            }
         }
+        let mut state = self.marker.lock().unwrap_or_else(PoisonError::into_inner);
+        if state.generation >= facts.generation {
+            return Ok(());
+        }
+        let newest = self
+            .flushed
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .clone()
+            .unwrap_or_else(|| facts.clone());
+        state
+            .file
+            .write(&newest, false)
+            .map_err(|e| StoreError::Io(format!("cannot update the integrity marker: {e}")))?;
+        state.generation = newest.generation;
+        Ok(())
     }
 
     fn scan<T: DeserializeOwned>(&self, prefix: &[u8]) -> Result<Vec<T>, StoreError> {
@@ -425,7 +462,7 @@ impl Open {
                 let facts: Facts = serde_json::from_slice(&stored)
                     .map_err(|e| damaged(vec![Problem::FactsUnreadable(e.to_string())]))?;
                 let scan = self.scan().map_err(|p| damaged(vec![p]))?;
-                let mut problems = super::facts::compare(&facts, &scan);
+                let mut problems = facts::compare(&facts, &scan);
                 if let Some(marker) = marker {
                     problems.extend(marker.judge(&facts));
                 }
@@ -498,14 +535,43 @@ impl Open {
     }
 }
 
+/// Whether `dir` takes a synced write again (a full disk, a read-only
+/// mount and a failing device all refuse this).
+fn probe_disk(dir: &Path) -> std::io::Result<()> {
+    let path = dir.join(".write-probe");
+    let _ = std::fs::remove_file(&path);
+    let result = (|| {
+        let mut file = files::create_private(&path)?;
+        file.write_all(&[0u8; 4096])?;
+        file.sync_all()
+    })();
+    let _ = std::fs::remove_file(&path);
+    result
+}
+
 /// sled's open errors in the store's terms; "Read corrupted data" is damage.
 fn sled_error(path: &Path, e: sled::Error) -> StoreError {
     let reason = e.to_string();
-    match e {
-        sled::Error::Corruption { .. } => StoreError::Damaged {
-            path: path.to_path_buf(),
-            problems: vec![Problem::Unreadable(reason)],
-        },
+    let damaged = |reason: String| StoreError::Damaged {
+        path: path.to_path_buf(),
+        problems: vec![Problem::Unreadable(reason)],
+    };
+    match &e {
+        // What sled says of a damaged file: its checksums fail, its config
+        // no longer reads as the one it was made with, or it trips on itself.
+        sled::Error::Corruption { .. } => damaged(reason),
+        sled::Error::Unsupported(_) | sled::Error::ReportableBug(_) => damaged(format!(
+            "sled cannot read its files: {reason} (the `conf` or `db` file is damaged or \
+             from another program)"
+        )),
+        sled::Error::Io(io)
+            if matches!(
+                io.kind(),
+                std::io::ErrorKind::InvalidData | std::io::ErrorKind::UnexpectedEof
+            ) =>
+        {
+            damaged(reason)
+        }
         _ if reason.contains("could not acquire lock") => StoreError::Locked {
             path: path.to_path_buf(),
         },
@@ -773,7 +839,7 @@ impl Store for SledStore {
                 || change.claim.is_some();
             if must_flush && self.durable {
                 open.db.flush().map_err(io)?;
-                self.after_flush(&facts);
+                self.after_flush(&facts)?;
             }
             Ok(())
         })
@@ -936,7 +1002,7 @@ impl Store for SledStore {
             if let Some((facts, written)) = &done {
                 self.touched(written.iter().cloned());
                 open.db.flush().map_err(io)?;
-                self.after_flush(facts);
+                self.after_flush(facts)?;
             }
             Ok(())
         })
@@ -946,8 +1012,7 @@ impl Store for SledStore {
         self.with_open(|open| {
             let facts = open.facts()?;
             open.db.flush().map_err(io)?;
-            self.after_flush(&facts);
-            Ok(())
+            self.after_flush(&facts)
         })
     }
 
@@ -1005,7 +1070,7 @@ impl Store for SledStore {
             path: self.path.clone(),
             problems: vec![Problem::FactsMissing],
         })?;
-        let problems = super::facts::compare(&facts, &scan);
+        let problems = facts::compare(&facts, &scan);
         if !problems.is_empty() {
             return Err(StoreError::Damaged {
                 path: self.path.clone(),
@@ -1045,8 +1110,7 @@ impl Store for SledStore {
             let facts = scan.to_facts(facts.store_id, facts.generation + 1);
             open.records.insert(FACTS_KEY, encode(&facts)).map_err(io)?;
             open.db.flush().map_err(io)?;
-            self.write_marker(&facts, false)
-                .map_err(|e| StoreError::Io(e.to_string()))?;
+            self.after_flush(&facts)?;
             Ok(count)
         })
     }
@@ -1140,7 +1204,7 @@ fn to_record(k: &[u8], v: &[u8]) -> Result<Option<Record>, StoreError> {
             reason: "not a learner id".into(),
         })
     };
-    let seq = || super::facts::seq_suffix(k).unwrap_or_default();
+    let seq = || facts::seq_suffix(k).unwrap_or_default();
     Ok(Some(match k.first() {
         Some(b'L') => Record::Learner(decode(k, v)?),
         Some(b'Q') => Record::Attempt(decode(k, v)?),
@@ -1310,7 +1374,11 @@ impl Drop for SledStore {
             .and_then(|facts| open.db.flush().map(|_| facts).map_err(io));
         match closed {
             Ok(facts) => {
-                if let Err(e) = Marker::new(facts, true, None).write(&self.path) {
+                let marker = self
+                    .marker
+                    .get_mut()
+                    .unwrap_or_else(PoisonError::into_inner);
+                if let Err(e) = marker.file.write(&facts, true) {
                     tracing::warn!(error = %e, "cannot write the integrity marker at close");
                 }
             }
@@ -1507,7 +1575,7 @@ mod tests {
         // What a damaged `db` that sled reads as new looks like.
         for entry in std::fs::read_dir(dir.path()).unwrap() {
             let path = entry.unwrap().path();
-            if path.file_name().unwrap() != super::super::facts::MARKER_FILE {
+            if path.file_name().unwrap() != super::facts::MARKER_FILE {
                 if path.is_dir() {
                     std::fs::remove_dir_all(&path).unwrap();
                 } else {

@@ -154,6 +154,11 @@ pub struct ConfigFile {
     /// Admins by user id (`tg:123`, `zalo:456`), beside `--admins`.
     #[serde(default)]
     pub admins: Vec<String>,
+    /// How often the running bot writes a backup (`daily`, `6h`, `off`…),
+    /// where, and how many are kept: see `store::backup::BackupSettings`.
+    pub backup_every: Option<String>,
+    pub backup_dir: Option<PathBuf>,
+    pub backup_keep: Option<usize>,
     #[serde(default)]
     pub telegram: FileSettings,
     /// The `[zalo]` table, read by the Zalo channel.
