@@ -1,6 +1,7 @@
 //! Whole conversations and channels, driven from outside the crate.
 
 mod console_chat;
+mod crash_loop;
 mod fake_bot_api;
 mod fake_zalo_api;
 mod lesson_validation;

@@ -144,7 +144,27 @@ impl SledStore {
     }
 
     /// Opens sled and checks the store against its facts and the marker.
+    /// sled 0.34 panics on some damaged files while it recovers them (seen:
+    /// "tried to serialize Uninitialized" after a flipped byte deep in
+    /// `db`): that is a damaged store too, not a crash.
     fn open_checked(path: &Path) -> Result<(Open, Facts), StoreError> {
+        std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| Self::open_unguarded(path)))
+            .unwrap_or_else(|panic| {
+                let what = panic
+                    .downcast_ref::<String>()
+                    .cloned()
+                    .or_else(|| panic.downcast_ref::<&str>().map(|s| s.to_string()))
+                    .unwrap_or_default();
+                Err(StoreError::Damaged {
+                    path: path.to_path_buf(),
+                    problems: vec![Problem::Unreadable(format!(
+                        "sled failed while reading its files ({what})"
+                    ))],
+                })
+            })
+    }
+
+    fn open_unguarded(path: &Path) -> Result<(Open, Facts), StoreError> {
         let damaged = |problems: Vec<Problem>| StoreError::Damaged {
             path: path.to_path_buf(),
             problems,
