@@ -185,7 +185,8 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             let backups = backup::default_dir(&paths.data);
             let app = App::start(&paths, &staffing).map_err(|e| explain_start(e, &backups))?;
             let stdin = std::io::stdin();
-            let files = std::env::temp_dir().join("hocvuso");
+            // Beside the store and as private as it, never in a shared /tmp.
+            let files = backup::sibling_dir(&paths.data, "files");
             let mut console = Console::new(&app.engine, &app.localizer, &user, std::io::stdout())?
                 .with_media(&app.presenter, files);
             console

@@ -132,8 +132,7 @@ fn run_and_kill(data: &Path, user: &str, script: &str, wait: Duration, seen: &mu
     }
     child.wait().unwrap();
     reader.join().unwrap();
-    let text = String::from_utf8_lossy(&out.lock().unwrap()).into_owned();
-    text
+    String::from_utf8_lossy(&out.lock().unwrap()).into_owned()
 }
 
 fn codes_after<'a>(text: &'a str, prefix: &str) -> Vec<&'a str> {

@@ -114,6 +114,7 @@ fn a_snapshot_taken_while_learners_keep_finishing_lessons_restores_whole() {
             "snapshot {n} counters differ from its learners: {:?}",
             restored.corrected
         );
+        assert_eq!(restored.warnings, vec![], "snapshot {n} breaks no rule");
         let again = SledStore::open(&target).unwrap();
         let mut expected = snapshot_records(&written.path);
         let mut found = sorted_records(&again).unwrap();

@@ -198,3 +198,37 @@ fn sled_on_a_full_disk_says_try_later_and_recovers_by_itself_twice() {
     let rules = Rules::check(&store, Some(&areas()));
     assert_eq!(rules.problems, vec![], "{:?}", rules.passed);
 }
+
+/// Review finding L4 through the whole bot: a volunteer's `/mentorlink`
+/// rewrites their staff record; an admin's revoke lands between that
+/// event's read and its write. The revoke stands, and the volunteer is told
+/// they no longer may, instead of getting their role back.
+#[test]
+fn a_revoke_between_a_read_and_a_write_of_a_staff_record_stands() {
+    let racing = Arc::new(FailingStore::new(Arc::new(MemoryStore::new())));
+    let mut bot = Driver::on(racing.clone());
+    bot.join("tg:1");
+    bot.join("tg:2");
+    bot.say("tg:1", "/grant tg:2 volunteer phuong-hoa-sen");
+    assert!(racing.staff(&id("tg:2")).unwrap().is_some());
+    racing.after_next_staff_read(|inner| {
+        let admin = inner.load(&id("tg:1")).unwrap().unwrap();
+        inner
+            .commit(&hocvuso::store::Change {
+                staff: &[(id("tg:2"), None)],
+                ..hocvuso::store::Change::of(&admin)
+            })
+            .unwrap();
+    });
+    let h = bot.say("tg:2", "/mentorlink");
+    assert_eq!(
+        racing.staff(&id("tg:2")).unwrap(),
+        None,
+        "the revoke stands"
+    );
+    assert!(
+        keys(&h).contains(&"not-allowed".to_string()),
+        "handled again, the event sees the revoke: {:?}",
+        keys(&h)
+    );
+}

@@ -2,6 +2,8 @@
 
 #![allow(dead_code)]
 
+pub mod fill;
+
 use std::fmt::Write as _;
 use std::fs;
 use std::path::Path;

@@ -194,14 +194,31 @@ impl<W: Write> Console<'_, W> {
                 return writeln!(self.out, "📎 (the picture could not be drawn)");
             }
         };
-        std::fs::create_dir_all(dir)?;
+        // Exports hold names and figures: a folder of the user's own, files
+        // only they can read, never written through a link planted there.
+        crate::store::files::private_dir(dir)?;
         // Names come from the core (codes, area ids): keep them to one path part.
         let safe: String = name
             .chars()
             .map(|c| if c == '/' || c == '\\' { '_' } else { c })
             .collect();
-        let path = dir.join(safe);
-        std::fs::write(&path, bytes)?;
+        let (stem, ext) = match safe.rsplit_once('.') {
+            Some((stem, ext)) => (stem.to_string(), format!(".{ext}")),
+            None => (safe.clone(), String::new()),
+        };
+        let mut path = dir.join(&safe);
+        let mut n = 2;
+        let mut file = loop {
+            match crate::store::files::create_private(&path) {
+                Ok(file) => break file,
+                Err(e) if e.kind() == io::ErrorKind::AlreadyExists && n < 1000 => {
+                    path = dir.join(format!("{stem}-{n}{ext}"));
+                    n += 1;
+                }
+                Err(e) => return Err(e),
+            }
+        };
+        file.write_all(&bytes)?;
         writeln!(self.out, "{icon}  {}", path.display())
     }
 }

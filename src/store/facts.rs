@@ -256,6 +256,19 @@ impl Scan {
         self.tallies.get(&kind).copied().unwrap_or_default()
     }
 
+    /// Adds what another part of the same store's read found.
+    pub fn merge(&mut self, other: Scan) {
+        for (kind, t) in other.tallies {
+            let mine = self.tallies.entry(kind).or_default();
+            mine.count += t.count;
+            mine.sum = mine.sum.wrapping_add(t.sum);
+        }
+        self.last_completion = self.last_completion.max(other.last_completion);
+        self.max_seq = self.max_seq.max(other.max_seq);
+        self.attempts += other.attempts;
+        self.channel_values += other.channel_values;
+    }
+
     /// Facts that say exactly what was found (after a restore or an
     /// upgrade from a store that kept none).
     pub fn to_facts(&self, store_id: String, generation: u64) -> Facts {

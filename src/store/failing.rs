@@ -1,11 +1,13 @@
 //! A store that fails on demand, wrapped around any other: what the bot does
 //! when the disk is full, the file system read-only or a write fails, tested
 //! without filling a disk. Writes (or reads) fail with `StoreError::Io` while
-//! switched on, and change nothing, as a failed atomic write does.
+//! switched on, and change nothing, as a failed atomic write does. It can
+//! also run something right after the next staff lookup, to put a
+//! concurrent change (a revoke) between an event's read and its write.
 
 use std::collections::BTreeMap;
-use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
+use std::sync::{Arc, Mutex};
 
 use super::{Change, Record, Store, StoreError};
 use crate::core::stats::Quarter;
@@ -14,11 +16,14 @@ use crate::core::{
     Staff, Timestamp,
 };
 
+type Hook = Box<dyn FnOnce(&dyn Store) + Send>;
+
 pub struct FailingStore {
     inner: Arc<dyn Store>,
     writes: AtomicBool,
     reads: AtomicBool,
     refused: AtomicU64,
+    after_staff_read: Mutex<Option<Hook>>,
 }
 
 impl FailingStore {
@@ -28,7 +33,17 @@ impl FailingStore {
             writes: AtomicBool::new(false),
             reads: AtomicBool::new(false),
             refused: AtomicU64::new(0),
+            after_staff_read: Mutex::new(None),
         }
+    }
+
+    /// Runs `then` on the inner store once, right after the next staff
+    /// lookup returns its answer (as another event landing in between).
+    pub fn after_next_staff_read(&self, then: impl FnOnce(&dyn Store) + Send + 'static) {
+        *self
+            .after_staff_read
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner) = Some(Box::new(then));
     }
 
     /// From now on every write fails (`true`) or works again (`false`).
@@ -100,7 +115,16 @@ impl Store for FailingStore {
     }
     fn staff(&self, id: &LearnerId) -> Result<Option<Staff>, StoreError> {
         self.read()?;
-        self.inner.staff(id)
+        let found = self.inner.staff(id);
+        let hook = self
+            .after_staff_read
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+            .take();
+        if let Some(hook) = hook {
+            hook(self.inner.as_ref());
+        }
+        found
     }
     fn link(&self, code: &str) -> Result<Option<Link>, StoreError> {
         self.read()?;

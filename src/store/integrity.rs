@@ -131,7 +131,7 @@ pub fn check(path: &Path, areas: Option<&AreaTree>) -> Report {
     report
 }
 
-/// The rules that hold for any store, read through `export`.
+/// What the rules found.
 #[derive(Debug, Default)]
 pub struct Rules {
     pub counts: BTreeMap<&'static str, u64>,
@@ -140,87 +140,107 @@ pub struct Rules {
     pub with_mentor: u64,
 }
 
-impl Rules {
-    pub fn check(store: &dyn Store, areas: Option<&AreaTree>) -> Rules {
-        let mut rules = Rules::default();
-        let mut pairing = Pairing::default();
-        let mut recount = Recount::new(areas);
-        let mut counters: BTreeMap<CounterKey, i64> = BTreeMap::new();
-        let mut used_invites: Vec<(String, LearnerId)> = Vec::new();
-        let mut roles: HashSet<LearnerId> = HashSet::new();
-        let mut role_changes: HashSet<LearnerId> = HashSet::new();
-        let mut mentors: Vec<(LearnerId, LearnerId)> = Vec::new();
-        let exported = store.export(&mut |record| {
-            *rules.counts.entry(record.kind()).or_default() += 1;
-            match record {
-                Record::Learner(learner) => {
-                    pairing.learner(&learner);
-                    recount.add(&learner);
-                    if let Some(m) = &learner.mentor {
-                        mentors.push((m.id.clone(), learner.id.clone()));
-                    }
-                }
-                Record::Logged { seq, completion } => pairing.logged(seq, &completion),
-                Record::Counter {
-                    scope,
-                    quarter,
-                    metric,
-                    value,
-                } if value != 0 => {
-                    counters.insert(
-                        CounterKey {
-                            scope,
-                            quarter,
-                            metric,
-                        },
-                        value,
-                    );
-                }
-                Record::Link(link) => {
-                    if let (LinkKind::Invite { .. }, Some(by)) = (&link.kind, &link.used_by) {
-                        used_invites.push((link.code.clone(), by.clone()));
-                    }
-                }
-                Record::Staff { id, .. } => {
-                    roles.insert(id);
-                }
-                Record::Audit { entry, .. } => match entry.action {
-                    AuditAction::Revoke { from, .. } => {
-                        role_changes.insert(from);
-                    }
-                    AuditAction::Grant { to, .. } => {
-                        role_changes.insert(to);
-                    }
-                    _ => {}
-                },
-                _ => {}
-            }
-            Ok(())
-        });
-        if let Err(e) = exported {
-            rules.problems.push(match e {
-                StoreError::Damaged { problems, .. } => {
-                    rules.problems.extend(problems);
-                    return rules;
-                }
-                other => Problem::Unreadable(other.to_string()),
-            });
-            return rules;
+/// The rules that hold for any store, fed one record at a time (from
+/// `Store::export`, or straight from a backup file).
+pub struct RuleCheck<'a> {
+    counts: BTreeMap<&'static str, u64>,
+    pairing: Pairing,
+    recount: Recount<'a>,
+    counters: BTreeMap<CounterKey, i64>,
+    used_invites: Vec<(String, LearnerId)>,
+    roles: HashSet<LearnerId>,
+    role_changes: HashSet<LearnerId>,
+    mentors: BTreeMap<LearnerId, Vec<LearnerId>>,
+}
+
+impl<'a> RuleCheck<'a> {
+    pub fn new(areas: Option<&'a AreaTree>) -> Self {
+        RuleCheck {
+            counts: BTreeMap::new(),
+            pairing: Pairing::default(),
+            recount: Recount::new(areas),
+            counters: BTreeMap::new(),
+            used_invites: Vec::new(),
+            roles: HashSet::new(),
+            role_changes: HashSet::new(),
+            mentors: BTreeMap::new(),
         }
+    }
+
+    pub fn add(&mut self, record: &Record) {
+        *self.counts.entry(record.kind()).or_default() += 1;
+        match record {
+            Record::Learner(learner) => {
+                self.pairing.learner(learner);
+                self.recount.add(learner);
+                if let Some(m) = &learner.mentor {
+                    self.mentors
+                        .entry(m.id.clone())
+                        .or_default()
+                        .push(learner.id.clone());
+                }
+            }
+            Record::Logged { seq, completion } => self.pairing.logged(*seq, completion),
+            Record::Counter {
+                scope,
+                quarter,
+                metric,
+                value,
+            } if *value != 0 => {
+                self.counters.insert(
+                    CounterKey {
+                        scope: scope.clone(),
+                        quarter: *quarter,
+                        metric: metric.clone(),
+                    },
+                    *value,
+                );
+            }
+            Record::Link(link) => {
+                if let (LinkKind::Invite { .. }, Some(by)) = (&link.kind, &link.used_by) {
+                    self.used_invites.push((link.code.clone(), by.clone()));
+                }
+            }
+            Record::Staff { id, .. } => {
+                self.roles.insert(id.clone());
+            }
+            Record::Audit { entry, .. } => match &entry.action {
+                AuditAction::Revoke { from, .. } => {
+                    self.role_changes.insert(from.clone());
+                }
+                AuditAction::Grant { to, .. } => {
+                    self.role_changes.insert(to.clone());
+                }
+                _ => {}
+            },
+            _ => {}
+        }
+    }
+
+    /// The verdict on every record added; `store`, when given, is also
+    /// asked for each mentor's mentees (its index must follow the learners).
+    pub fn finish(self, store: Option<&dyn Store>) -> Rules {
+        let mut rules = Rules {
+            counts: self.counts,
+            ..Rules::default()
+        };
         let total: u64 = rules.counts.values().sum();
         rules
             .passed
             .push(format!("all {} records read and decoded", thousands(total)));
-        rules.problems.extend(pairing.finish(&mut rules.passed));
+        rules
+            .problems
+            .extend(self.pairing.finish(&mut rules.passed));
 
-        let burned: Vec<&(String, LearnerId)> = used_invites
+        let burned: Vec<&(String, LearnerId)> = self
+            .used_invites
             .iter()
-            .filter(|(_, by)| !roles.contains(by) && !role_changes.contains(by))
+            .filter(|(_, by)| !self.roles.contains(by) && !self.role_changes.contains(by))
             .collect();
         if burned.is_empty() {
             rules.passed.push(format!(
                 "each of the {} used invites gave its role (or the role was changed later)",
-                thousands(used_invites.len() as u64)
+                thousands(self.used_invites.len() as u64)
             ));
         } else {
             for (code, by) in burned {
@@ -231,47 +251,45 @@ impl Rules {
             }
         }
 
-        rules.with_mentor = mentors.len() as u64;
-        let mut by_mentor: BTreeMap<LearnerId, Vec<LearnerId>> = BTreeMap::new();
-        for (mentor, learner) in mentors {
-            by_mentor.entry(mentor).or_default().push(learner);
-        }
-        let mut index_ok = true;
-        for (mentor, learners) in &by_mentor {
-            match store.mentees(mentor) {
-                Ok(found) => {
-                    let found: Vec<&LearnerId> = found.iter().map(|l| &l.id).collect();
-                    for l in learners {
-                        if !found.contains(&l) {
-                            index_ok = false;
-                            rules.problems.push(Problem::Inconsistent(format!(
-                                "{} has the mentor {} but is not among their mentees",
-                                l.as_str(),
-                                mentor.as_str()
-                            )));
+        rules.with_mentor = self.mentors.values().map(|l| l.len() as u64).sum();
+        if let Some(store) = store {
+            let mut index_ok = true;
+            for (mentor, learners) in &self.mentors {
+                match store.mentees(mentor) {
+                    Ok(found) => {
+                        let found: Vec<&LearnerId> = found.iter().map(|l| &l.id).collect();
+                        for l in learners {
+                            if !found.contains(&l) {
+                                index_ok = false;
+                                rules.problems.push(Problem::Inconsistent(format!(
+                                    "{} has the mentor {} but is not among their mentees",
+                                    l.as_str(),
+                                    mentor.as_str()
+                                )));
+                            }
                         }
                     }
-                }
-                Err(e) => {
-                    index_ok = false;
-                    rules.problems.push(Problem::Unreadable(e.to_string()));
+                    Err(e) => {
+                        index_ok = false;
+                        rules.problems.push(Problem::Unreadable(e.to_string()));
+                    }
                 }
             }
-        }
-        if index_ok {
-            rules.passed.push(format!(
-                "every learner with a mentor is among that mentor's mentees ({} mentors)",
-                thousands(by_mentor.len() as u64)
-            ));
+            if index_ok {
+                rules.passed.push(format!(
+                    "every learner with a mentor is among that mentor's mentees ({} mentors)",
+                    thousands(self.mentors.len() as u64)
+                ));
+            }
         }
 
-        match recount.finish() {
+        match self.recount.finish() {
             Some(expected) => {
-                let differences = compare_counters(&counters, &expected);
+                let differences = compare_counters(&self.counters, &expected);
                 if differences.is_empty() {
                     rules.passed.push(format!(
                         "all {} counters equal a recount from the learners",
-                        thousands(counters.len() as u64)
+                        thousands(self.counters.len() as u64)
                     ));
                 } else {
                     rules.problems.push(Problem::Inconsistent(format!(
@@ -291,6 +309,28 @@ impl Rules {
                 .push("counters not recounted (no area tree given)".into()),
         }
         rules
+    }
+}
+
+impl Rules {
+    /// Every rule over every record of `store`.
+    pub fn check(store: &dyn Store, areas: Option<&AreaTree>) -> Rules {
+        let mut check = RuleCheck::new(areas);
+        let exported = store.export(&mut |record| {
+            check.add(&record);
+            Ok(())
+        });
+        match exported {
+            Ok(()) => check.finish(Some(store)),
+            Err(StoreError::Damaged { problems, .. }) => Rules {
+                problems,
+                ..Rules::default()
+            },
+            Err(other) => Rules {
+                problems: vec![Problem::Unreadable(other.to_string())],
+                ..Rules::default()
+            },
+        }
     }
 }
 
