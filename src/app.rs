@@ -84,3 +84,43 @@ impl App {
         }
     }
 }
+
+/// How often a running bot looks for due timers (reminders, questions to
+/// move up). Reminders are days apart, so a minute is plenty.
+pub const TIMER_PERIOD: std::time::Duration = std::time::Duration::from_secs(60);
+
+impl App {
+    /// Runs due timers every `TIMER_PERIOD` until `shutdown` turns true. The
+    /// messages they make go out through each channel's outbox sender.
+    pub async fn run_timers(
+        self: Arc<Self>,
+        mut shutdown: tokio::sync::watch::Receiver<bool>,
+        clock: fn() -> i64,
+    ) {
+        loop {
+            let app = self.clone();
+            let now = clock();
+            // Handling a timer reads and writes the store: off the async workers.
+            match tokio::task::spawn_blocking(move || app.engine.tick(now, 500)).await {
+                Ok(Ok(0)) => {}
+                Ok(Ok(n)) => tracing::info!(timers = n, "handled due timers"),
+                Ok(Err(e)) => tracing::error!(error = %e, "timers could not be handled"),
+                Err(e) => tracing::error!(error = %e, "the timer task failed"),
+            }
+            tokio::select! {
+                _ = tokio::time::sleep(TIMER_PERIOD) => {}
+                _ = shutdown.changed() => {}
+            }
+            if *shutdown.borrow() {
+                return;
+            }
+        }
+    }
+}
+
+/// Seconds since the Unix epoch, from the system clock.
+pub fn system_now() -> i64 {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_or(0, |d| d.as_secs() as i64)
+}

@@ -14,8 +14,9 @@ use std::sync::{Arc, Mutex, OnceLock};
 
 use crate::core::stats::Quarter;
 use crate::core::{
-    Action, Button, Callback, Certificate, Context, Core, Directory, Input, Lang, Learner,
-    LearnerId, Link, Message, Place, Reply, Staff, Text, Timestamp, Unavailable, stats,
+    Action, Button, Callback, Certificate, Context, Core, Directory, HelpThread, Input, Lang,
+    Learner, LearnerId, Link, Message, Place, Reply, Staff, Text, Timer, TimerId, Timestamp,
+    Unavailable, stats,
 };
 use crate::store::backup::{BackupError, Backups, Written};
 use crate::store::{Change, Store, StoreDirectory, StoreError};
@@ -150,7 +151,7 @@ impl Engine {
                 .handle_group(&mut learner, &event.input, chat, &ctx);
             // Most group talk changes nothing and writes nothing.
             if has_records(&reply) || learner != before {
-                self.commit(&learner, None, &reply, &directory.staff_seen())?;
+                self.commit(&learner, None, &reply, &directory.staff_seen(), None)?;
             }
             return Ok(Handled {
                 lang: learner.lang(),
@@ -162,7 +163,13 @@ impl Engine {
         }
         let before = learner.clone();
         let reply = self.core.handle_with(&mut learner, &event.input, &ctx);
-        self.commit(&learner, Some(&before), &reply, &directory.staff_seen())?;
+        self.commit(
+            &learner,
+            Some(&before),
+            &reply,
+            &directory.staff_seen(),
+            None,
+        )?;
         Ok(Handled {
             lang: learner.lang(),
             actions: reply.actions,
@@ -177,6 +184,7 @@ impl Engine {
         before: Option<&Learner>,
         reply: &Reply,
         staff_seen: &[(LearnerId, Option<Staff>)],
+        timer_done: Option<&TimerId>,
     ) -> Result<(), StoreError> {
         let changed: Vec<(&str, _)> = learner
             .progress
@@ -186,13 +194,14 @@ impl Engine {
             })
             .map(|(lesson, progress)| (lesson.as_str(), progress))
             .collect();
-        let counters = match before {
+        let mut counters = match before {
             Some(before) if stats::may_change_counts(before, learner) => stats::counter_deltas(
                 &stats::contributions(before, self.core.areas()),
                 &stats::contributions(learner, self.core.areas()),
             ),
             _ => Vec::new(),
         };
+        counters.extend(reply.counts.iter().cloned());
         let mentor_id = |l: &Learner| l.mentor.as_ref().map(|m| m.id.clone());
         let old_mentor = before.map(mentor_id);
         let mentor_before = match &old_mentor {
@@ -213,7 +222,56 @@ impl Engine {
             audit: &reply.audit,
             counters: &counters,
             mentor_before,
+            threads: &reply.threads,
+            timers: &reply.timers,
+            timer_done,
         })
+    }
+
+    /// Handles every timer due at `now` (at most `limit`), each with its
+    /// learner's lock held, and returns how many were handled. What they
+    /// decide goes out through the outbox; each timer is removed in the same
+    /// commit as its effects, so none is handled twice.
+    pub fn tick(&self, now: Timestamp, limit: usize) -> Result<usize, StoreError> {
+        let due = self.store.timers_due(now, limit)?;
+        let count = due.len();
+        for (id, timer) in due {
+            let _guard = self.lock_for(&timer.learner);
+            match self.fire(&id, &timer, now) {
+                Err(StoreError::Conflict { code: record } | StoreError::Stale { record }) => {
+                    tracing::info!(record, "timer raced another write, handling again");
+                    self.fire(&id, &timer, now)?;
+                }
+                other => other?,
+            }
+        }
+        Ok(count)
+    }
+
+    fn fire(&self, id: &TimerId, timer: &Timer, now: Timestamp) -> Result<(), StoreError> {
+        let Some(mut learner) = self.store.load(&timer.learner)? else {
+            // The learner is gone: nothing to remind, the timer goes too.
+            let ghost = Learner::new(timer.learner.clone(), "", "", now);
+            return self.store.commit(&Change {
+                timer_done: Some(id),
+                ..Change::of(&ghost)
+            });
+        };
+        let directory = Seen::new(self.store.as_ref());
+        let ctx = Context {
+            now,
+            directory: &directory,
+            random: &fresh_random,
+        };
+        let before = learner.clone();
+        let reply = self.core.handle_timer(&mut learner, timer, &ctx);
+        self.commit(
+            &learner,
+            Some(&before),
+            &reply,
+            &directory.staff_seen(),
+            Some(id),
+        )
     }
 
     fn lock_for(&self, id: &LearnerId) -> std::sync::MutexGuard<'_, ()> {
@@ -276,6 +334,15 @@ impl Directory for Seen<'_> {
     fn certificate(&self, code: &str) -> Result<Option<Certificate>, Unavailable> {
         self.store.certificate(code)
     }
+    fn staff_list(&self) -> Result<Vec<(LearnerId, Staff)>, Unavailable> {
+        self.store.staff_list()
+    }
+    fn help_thread(&self, id: &str) -> Result<Option<HelpThread>, Unavailable> {
+        self.store.help_thread(id)
+    }
+    fn open_threads(&self) -> Result<Vec<HelpThread>, Unavailable> {
+        self.store.open_threads()
+    }
 }
 
 /// The message a learner gets when the store cannot save: the same words
@@ -289,6 +356,8 @@ fn try_later() -> Message {
 /// Whether a group reply has anything to store (a staff member's push).
 fn has_records(reply: &Reply) -> bool {
     !reply.outbox.is_empty()
+        || !reply.threads.is_empty()
+        || !reply.timers.is_empty()
         || !reply.links.is_empty()
         || !reply.staff.is_empty()
         || !reply.audit.is_empty()

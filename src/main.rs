@@ -9,7 +9,7 @@ use clap::{Parser, Subcommand};
 use hocvuso::app::{App, Paths, Staffing};
 use hocvuso::channel::console::{Console, ConsoleOptions};
 use hocvuso::core::LearnerId;
-use hocvuso::lesson::{LoadError, load_tree};
+use hocvuso::lesson::{LoadError, check_tree};
 use hocvuso::store::backup;
 
 const DEFAULT_AREAS: &str = "areas.toml";
@@ -189,6 +189,14 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             let files = backup::sibling_dir(&paths.data, "files");
             let mut console = Console::new(&app.engine, &app.localizer, &user, std::io::stdout())?
                 .with_media(&app.presenter, files);
+            // For trying reminders and escalations by hand and in tests: the
+            // console's clock runs this many seconds ahead.
+            if let Some(offset) = std::env::var("HOCVUSO_CLOCK_OFFSET")
+                .ok()
+                .and_then(|v| v.parse::<i64>().ok())
+            {
+                console = console.with_clock(move || hocvuso::app::system_now() + offset);
+            }
             console
                 .run(&ConsoleOptions { user, lang }, stdin.lock())
                 .context("the console chat stopped")?;
@@ -346,6 +354,10 @@ fn serve(
                 result.context("telegram")
             }
         };
+        // Reminders and questions that move up run beside the channels.
+        let timers = app
+            .clone()
+            .run_timers(shutdown.clone(), hocvuso::app::system_now);
         let zalo = async move {
             let Some(settings) = zalo_settings else {
                 return anyhow::Ok(());
@@ -369,7 +381,7 @@ fn serve(
             }
             result.context("zalo")
         };
-        let (telegram, zalo) = tokio::join!(telegram, zalo);
+        let (telegram, zalo, ()) = tokio::join!(telegram, zalo, timers);
         telegram.and(zalo)
     });
     backups.stop();
@@ -487,11 +499,22 @@ fn store_command(
 }
 
 fn check_lessons(dir: &std::path::Path) -> ExitCode {
-    match load_tree(dir) {
+    let checked = check_tree(dir);
+    // Warnings never change the exit code: they point at quizzes that work
+    // but could teach better.
+    let warnings = &checked.warnings;
+    for w in warnings {
+        println!("warning: {w}");
+    }
+    let warned = match warnings.len() {
+        0 => String::new(),
+        n => format!(", {n} warning(s)"),
+    };
+    match checked.result {
         Ok(tree) => {
             let lessons = tree.lessons().count();
             println!(
-                "{}: {} topics, {lessons} lessons, no problems",
+                "{}: {} topics, {lessons} lessons, no problems{warned}",
                 dir.display(),
                 tree.topics().len()
             );
@@ -501,7 +524,7 @@ fn check_lessons(dir: &std::path::Path) -> ExitCode {
             for p in &problems {
                 println!("{p}");
             }
-            println!("{} problem(s) found", problems.len());
+            println!("{} problem(s) found{warned}", problems.len());
             ExitCode::FAILURE
         }
         Err(e) => {

@@ -55,6 +55,7 @@ impl Presenter {
                 name: "bieu-do.png".into(),
                 png: self.renderer.chart_png(&self.chart_view(lang, spec))?,
             },
+            Attachment::Forward(_) => return Err(RenderError::Forwarded),
         })
     }
 

@@ -52,9 +52,15 @@ fn chat_refused(data: &Path, flags: &[&str]) -> String {
 #[test]
 fn a_whole_lesson_then_a_restart_that_resumes() {
     let data = tempfile::tempdir().unwrap();
-    // Language, topic, lesson, next step, quiz, answer B (right), next
-    // question, answer A (right), then open the next lesson and stop there.
-    let first = chat(data.path(), "1\n1\n1\n1\n2\n2\n1\n1\n1\n");
+    // Language, topic, lesson, next step, quiz, the right answer (where this
+    // learner's shuffle put it), next question, the right answer, then open
+    // the next lesson and stop there.
+    let button = |question: usize, right: usize| {
+        let order = hocvuso::core::option_order("console:lan", "basics-phone", question, 2);
+        order.iter().position(|&o| o == right).unwrap() + 1
+    };
+    let script = format!("1\n1\n1\n1\n2\n{}\n1\n{}\n1\n", button(0, 1), button(1, 0));
+    let first = chat(data.path(), &script);
     for expected in [
         "Bác hãy bấm chọn ngôn ngữ",
         "Mở khóa màn hình · Bước 1/2",
@@ -99,7 +105,8 @@ fn numbers_that_are_not_buttons_and_odd_text_get_a_kind_hint() {
         "{out}"
     );
     assert_eq!(
-        out.matches("Just tap the buttons below").count(),
+        out.matches("To ask something, just type your question")
+            .count(),
         2,
         "{out}"
     );
@@ -165,4 +172,104 @@ fn an_unknown_language_flag_is_refused_with_the_choices() {
         stderr.contains("there is no language `fr`; available: vi, en"),
         "{stderr}"
     );
+}
+
+/// `hocvuso chat --user USER` with `input` and extra environment.
+fn chat_as(data: &Path, user: &str, input: &str, env: &[(&str, &str)]) -> String {
+    let mut command = hocvuso("tests/fixtures/good");
+    command
+        .args(["chat", "--user", user, "--data"])
+        .arg(data)
+        .envs(env.iter().copied())
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped());
+    let mut child = command.spawn().unwrap();
+    child
+        .stdin
+        .take()
+        .unwrap()
+        .write_all(input.as_bytes())
+        .unwrap();
+    let output = child.wait_with_output().unwrap();
+    assert!(
+        output.status.success(),
+        "{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    String::from_utf8(output.stdout).unwrap()
+}
+
+/// Seconds to add to the clock so that it reads 10:00 in Vietnam, `days`
+/// days from now.
+fn days_ahead_at_ten(days: i64) -> String {
+    let now = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .unwrap()
+        .as_secs() as i64;
+    let local = (now + 7 * 3600).rem_euclid(86_400);
+    (days * 86_400 + (10 * 3600 - local)).to_string()
+}
+
+#[test]
+fn a_question_goes_to_a_volunteer_on_the_console_and_the_answer_comes_back() {
+    let data = tempfile::tempdir().unwrap();
+    let admin = [("HOCVUSO_ADMINS", "console:hoa")];
+    chat_as(
+        data.path(),
+        "hoa",
+        "1\n/grant console:minh volunteer hoa-sen-tdp-1\n",
+        &admin,
+    );
+    chat_as(data.path(), "minh", "1\n", &[]);
+    // Lan chooses her area, asks, and is told someone will answer.
+    let lan = chat_as(
+        data.path(),
+        "lan",
+        "1\n/area\n1\n1\n/hoi Mã OTP là gì vậy cháu?\n",
+        &[],
+    );
+    assert!(lan.contains("Mình đã chuyển câu hỏi của bác"), "{lan}");
+    // Minh sees it after his menu when he opens the chat (the menu has four
+    // buttons here, so the question's "I'll answer" is the fifth), takes it
+    // and answers.
+    let minh = chat_as(
+        data.path(),
+        "minh",
+        "5\nOTP là mã một lần, bác không đưa cho ai nhé.\n",
+        &[],
+    );
+    assert!(minh.contains("Có người cần giúp"), "{minh}");
+    assert!(minh.contains("Mã OTP là gì vậy cháu?"), "{minh}");
+    assert!(minh.contains("[5] ✋ Tôi sẽ trả lời"), "{minh}");
+    assert!(!minh.contains("console:lan"), "no platform id: {minh}");
+    assert!(minh.contains("Đã chuyển câu trả lời"), "{minh}");
+    let back = chat_as(data.path(), "lan", "", &[]);
+    assert!(back.contains("Tình nguyện viên minh trả lời bác"), "{back}");
+    assert!(back.contains("không đưa cho ai"), "{back}");
+}
+
+#[test]
+fn a_learner_who_stopped_halfway_is_reminded_after_three_days() {
+    let data = tempfile::tempdir().unwrap();
+    // Language, topic, lesson: then away.
+    chat_as(data.path(), "lan", "1\n1\n1\n", &[]);
+    let next_day = chat_as(
+        data.path(),
+        "lan",
+        "",
+        &[("HOCVUSO_CLOCK_OFFSET", &days_ahead_at_ten(1))],
+    );
+    assert!(!next_day.contains("vẫn đang chờ bác"), "{next_day}");
+    let later = chat_as(
+        data.path(),
+        "lan",
+        "",
+        &[("HOCVUSO_CLOCK_OFFSET", &days_ahead_at_ten(5))],
+    );
+    assert!(
+        later.contains("Bài \"Mở khóa màn hình\" vẫn đang chờ bác"),
+        "{later}"
+    );
+    assert!(later.contains("Không nhắc nữa"), "{later}");
 }

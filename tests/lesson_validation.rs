@@ -67,6 +67,32 @@ fn lessons_check_prints_every_problem_and_fails() {
 }
 
 #[test]
+fn lessons_check_warns_about_a_guessable_quiz_and_still_passes() {
+    let (ok, stdout) = lessons_check("tests/fixtures/guessable");
+    assert!(ok, "warnings must not fail the check: {stdout}");
+    let warnings: Vec<&str> = stdout
+        .lines()
+        .filter(|l| l.starts_with("warning: "))
+        .collect();
+    // Same position: once, on the Vietnamese file (English must follow it).
+    // Lengths: the long vi answer to question 2 and the short en answer to
+    // question 1 stand out; "Chỉ mình bác" is short but not under half.
+    let expected = [
+        "quiz-otp.vi.md:9: the right option is number 2 in all 2 questions",
+        "quiz-otp.vi.md:22: question 2: the right option is much longer",
+        "quiz-otp.en.md:13: question 1: the right option is much shorter",
+    ];
+    assert_eq!(warnings.len(), expected.len(), "{stdout}");
+    for want in expected {
+        assert!(
+            warnings.iter().any(|w| w.contains(want)),
+            "missing {want}\n{stdout}"
+        );
+    }
+    assert!(stdout.contains("no problems, 3 warning(s)"), "{stdout}");
+}
+
+#[test]
 fn lessons_check_passes_a_good_tree() {
     let (ok, stdout) = lessons_check("tests/fixtures/good");
     assert!(ok, "{stdout}");

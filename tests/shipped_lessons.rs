@@ -4,9 +4,9 @@
 use std::collections::BTreeSet;
 
 use hocvuso::core::{Block, Callback, Input, Lang, Learner, LearnerId, Message, Reply};
-use hocvuso::lesson::MAX_MESSAGE_CHARS;
+use hocvuso::lesson::{MAX_MESSAGE_CHARS, check_tree};
 
-use crate::support::{app_with, localizer, shipped_lessons};
+use crate::support::{app_with, localizer, repo, shipped_lessons};
 
 const LANGS: [&str; 2] = ["vi", "en"];
 
@@ -35,6 +35,12 @@ fn the_content_issue_scope_is_met() {
         ("safety", 4),
         ("health", 2),
         ("digital-market", 2),
+        ("learning-platform", 3),
+        ("phone-basics", 3),
+        ("digital-family", 3),
+        ("social-media", 3),
+        ("ai-daily-life", 3),
+        ("personal-data", 3),
     ];
     for (id, min) in at_least {
         let topic = tree
@@ -69,6 +75,37 @@ fn the_content_issue_scope_is_met() {
     }
 }
 
+/// Learners find lessons by typing words; the second-edition topics ship
+/// with search words in every language from the start.
+#[test]
+fn the_second_edition_topics_have_search_words() {
+    let tree = shipped_lessons();
+    let topics = [
+        "learning-platform",
+        "phone-basics",
+        "digital-family",
+        "social-media",
+        "ai-daily-life",
+        "personal-data",
+    ];
+    for id in topics {
+        let topic = tree
+            .topic(id)
+            .unwrap_or_else(|| panic!("topic {id} is missing"));
+        for lesson_id in &topic.lessons {
+            let lesson = tree.lesson(lesson_id).unwrap();
+            for lang in LANGS {
+                let text = lesson.text.get(&Lang::new(lang));
+                assert!(
+                    text.keywords.len() >= 3,
+                    "{lesson_id} ({lang}) has {} search words",
+                    text.keywords.len()
+                );
+            }
+        }
+    }
+}
+
 fn learner(lang: &str) -> Learner {
     let mut learner = Learner::new(
         LearnerId::new(format!("test:{lang}")).unwrap(),
@@ -94,11 +131,22 @@ fn every_lesson_is_reachable_from_the_menu() {
     let core = app.engine.core();
     let mut learner = learner("vi");
     let menu = core.handle(&mut learner, &Input::Text("/menu".into()), 1);
-    let mut reached = BTreeSet::new();
-    for topic in callbacks(&menu)
+    // The menu shows groups of topics; each group lists its topics.
+    let mut topics = Vec::new();
+    for group in callbacks(&menu)
         .into_iter()
-        .filter(|c| matches!(c, Callback::Topic(_)))
+        .filter(|c| matches!(c, Callback::TopicGroup(_)))
     {
+        let screen = core.handle(&mut learner, &Input::Button(group.encode()), 2);
+        topics.extend(
+            callbacks(&screen)
+                .into_iter()
+                .filter(|c| matches!(c, Callback::Topic(_))),
+        );
+    }
+    assert_eq!(topics.len(), tree.topics().len(), "each topic in one group");
+    let mut reached = BTreeSet::new();
+    for topic in topics {
         let list = core.handle(&mut learner, &Input::Button(topic.encode()), 2);
         for cb in callbacks(&list) {
             if let Callback::Lesson(id) = cb {
@@ -220,4 +268,83 @@ fn every_lesson_can_be_walked_to_its_end_in_every_language() {
             }
         }
     }
+}
+
+#[test]
+fn the_shipped_quizzes_cannot_be_guessed() {
+    let checked = check_tree(&repo("lessons"));
+    assert!(checked.result.is_ok(), "the shipped tree has problems");
+    let warnings: Vec<String> = checked.warnings.iter().map(|w| w.to_string()).collect();
+    assert!(warnings.is_empty(), "{warnings:#?}");
+}
+
+/// Every `font-size` in an SVG, in pixels (our drawings write plain numbers).
+fn font_sizes(svg: &str) -> Vec<f64> {
+    svg.match_indices("font-size")
+        .filter_map(|(at, _)| {
+            let rest = svg[at + "font-size".len()..].trim_start_matches(['=', ':', '"', '\'', ' ']);
+            let number: String = rest
+                .chars()
+                .take_while(|c| c.is_ascii_digit() || *c == '.')
+                .collect();
+            number.parse().ok()
+        })
+        .collect()
+}
+
+#[test]
+fn every_picture_keeps_its_drawing_and_text_old_eyes_can_read() {
+    let tree = shipped_lessons();
+    let mut pictures = BTreeSet::new();
+    for lesson in tree.lessons() {
+        for lang in LANGS {
+            for step in &lesson.text.get(&Lang::new(lang)).steps {
+                pictures.extend(step.picture.clone());
+            }
+        }
+    }
+    assert!(pictures.len() >= 20, "only {} pictures", pictures.len());
+    for png in pictures {
+        let svg_path = png.with_extension("svg");
+        let svg = std::fs::read_to_string(&svg_path)
+            .unwrap_or_else(|e| panic!("{}: no drawing beside it: {e}", png.display()));
+        let sizes = font_sizes(&svg);
+        assert!(
+            !sizes.is_empty(),
+            "{}: no text size found",
+            svg_path.display()
+        );
+        let small: Vec<f64> = sizes.into_iter().filter(|&px| px < 24.0).collect();
+        assert!(
+            small.is_empty(),
+            "{}: text under 24 px: {small:?}",
+            svg_path.display()
+        );
+    }
+}
+
+#[test]
+fn english_lessons_show_the_english_card_where_there_is_one() {
+    let tree = shipped_lessons();
+    let mut english_cards = 0;
+    for lesson in tree.lessons() {
+        let vi = lesson.text.get(&Lang::new("vi"));
+        let en = lesson.text.get(&Lang::new("en"));
+        for (n, (a, b)) in vi.steps.iter().zip(&en.steps).enumerate() {
+            let (Some(a), Some(b)) = (&a.picture, &b.picture) else {
+                continue;
+            };
+            let english = a.with_extension("en.png");
+            if english.is_file() {
+                english_cards += 1;
+                assert_eq!(b, &english, "{} step {}", lesson.id, n + 1);
+            } else {
+                assert_eq!(b, a, "{} step {}", lesson.id, n + 1);
+            }
+        }
+    }
+    assert!(
+        english_cards >= 6,
+        "only {english_cards} English cards in use"
+    );
 }

@@ -547,3 +547,45 @@ async fn a_volunteer_pushes_a_card_from_a_zalo_group() {
     );
     bot.stop().await;
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_reminder_that_cannot_go_freely_is_dropped_not_paid_for_or_kept() {
+    let fake = FakeZalo::start("A0", "R0").await;
+    let store = Arc::new(MemoryStore::new());
+    let bot = start(&fake, store.clone()).await;
+    let reminder = Outgoing {
+        channel: "zalo".into(),
+        to: Recipient::Learner {
+            id: LearnerId::new("zalo:8010").unwrap(),
+        },
+        lang: Lang::new("vi"),
+        message: Message::default().para(
+            hocvuso::core::Text::new("reminder-first")
+                .name("")
+                .arg("lesson", "Cài VNeID"),
+        ),
+        not_before: 0,
+    };
+    let volunteer = Learner::new(LearnerId::new("zalo:7000").unwrap(), "zalo", "", 0);
+    store
+        .commit(&Change {
+            outbox: std::slice::from_ref(&reminder),
+            ..Change::of(&volunteer)
+        })
+        .unwrap();
+    // The learner never wrote and proactive messages are off: it is taken
+    // out of the outbox, not sent and not kept for their next message.
+    for _ in 0..50 {
+        if store.outbox_due("zalo", i64::MAX, 10).unwrap().is_empty() {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+    assert!(store.outbox_due("zalo", i64::MAX, 10).unwrap().is_empty());
+    assert!(fake.sends().is_empty());
+    bot.stop().await;
+    let kept = store
+        .channel_get(&hocvuso::channel::zalo::deferred_key("8010"))
+        .unwrap();
+    assert!(kept.as_deref().is_none_or(|k| k == "[]"), "{kept:?}");
+}

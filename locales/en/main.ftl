@@ -58,7 +58,7 @@ help-title = ❓ How to use
 help-text = Just tap the buttons under the messages; there is no need to type. You can stop at any time: next time, tap "Continue" to return to the same place. If you like, you can also type these commands: /menu (main menu), /progress (results), /lang (change language), /help (this help).
 
 ## When something does not fit
-free-text-hint = Just tap the buttons below. Here is the main menu:
+free-text-hint = To ask something, just type your question, for example "how do I install VNeID". Or tap the buttons below:
 unknown-command = The bot does not know the command "/{$command}".
 button-old = This button is old. Here is the main menu so you can carry on:
 lesson-missing = This lesson is no longer available. Please choose another one from the main menu.
@@ -75,3 +75,4 @@ command-lang = Change language
 command-help = How to use
 command-summary = Summary and certificates
 command-push = Post a lesson to this group (volunteers)
+group-choose-topic = Choose a topic:

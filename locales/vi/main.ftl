@@ -58,7 +58,7 @@ help-title = ❓ Cách dùng
 help-text = Bác chỉ cần bấm vào các nút bên dưới tin nhắn, không cần gõ chữ. Học dở lúc nào cũng được: lần sau bấm "Học tiếp" là quay lại đúng chỗ cũ. Nếu muốn, bác có thể gõ các lệnh: /menu (trang chính), /progress (kết quả), /lang (đổi ngôn ngữ), /help (hướng dẫn).
 
 ## Khi có gì không khớp
-free-text-hint = Bác chỉ cần bấm vào các nút bên dưới là được ạ. Đây là trang chính:
+free-text-hint = Bác muốn hỏi gì thì cứ gõ câu hỏi, ví dụ "cài VNeID thế nào". Hoặc bác bấm các nút bên dưới:
 unknown-command = Bot chưa hiểu lệnh "/{$command}".
 button-old = Nút này đã cũ rồi. Đây là trang chính để bác học tiếp:
 lesson-missing = Bài học này không còn nữa. Bác chọn bài khác ở trang chính nhé.
@@ -75,3 +75,4 @@ command-lang = Đổi ngôn ngữ
 command-help = Hướng dẫn sử dụng
 command-summary = Tổng kết và chứng nhận
 command-push = Gửi bài học vào nhóm (tình nguyện viên)
+group-choose-topic = Bác chọn một chủ đề:

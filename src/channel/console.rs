@@ -5,7 +5,9 @@
 use std::io::{self, BufRead, Write};
 use std::path::PathBuf;
 
-use crate::core::{Action, Attachment, Callback, Input, Lang, LearnerId, Message, Place, Target};
+use crate::core::{
+    Action, Attachment, Callback, Input, Lang, LearnerId, Message, Place, Recipient, Target,
+};
 use crate::engine::{Engine, Event};
 use crate::i18n::Localizer;
 use crate::present::{Media, Presenter};
@@ -91,6 +93,11 @@ impl<'a, W: Write> Console<'a, W> {
             "hocvuso — {} (gõ số để bấm nút, \"q\" để thoát · type a number to press a button, \"q\" to quit)",
             self.user
         )?;
+        // Timers due while the learner was away (a reminder) run before the
+        // learner's return counts as activity; what they and others sent is
+        // shown after the greeting.
+        let now = (self.clock)();
+        self.engine.tick(now, 100)?;
         match &options.lang {
             Some(lang) => {
                 let languages = self.localizer.languages();
@@ -137,6 +144,7 @@ impl<'a, W: Write> Console<'a, W> {
             input,
             now: (self.clock)(),
         };
+        let now = event.now;
         let handled = self.engine.answer(&event);
         self.buttons.clear();
         for action in &handled.actions {
@@ -144,6 +152,7 @@ impl<'a, W: Write> Console<'a, W> {
                 Action::Send(message) => self.print(&handled.lang, message)?,
             }
         }
+        self.deliver(now)?;
         write!(self.out, "> ")?;
         self.out.flush()?;
         Ok(())
@@ -154,6 +163,9 @@ impl<'a, W: Write> Console<'a, W> {
         match &message.attachment {
             Some(Attachment::Picture(picture)) => {
                 writeln!(self.out, "🖼  {}", picture.display())?;
+            }
+            Some(Attachment::Forward(media)) => {
+                writeln!(self.out, "📎 ({:?})", media.kind)?;
             }
             Some(other) => self.save(lang, other)?,
             None => {}
@@ -181,6 +193,24 @@ impl<'a, W: Write> Console<'a, W> {
 }
 
 impl<W: Write> Console<'_, W> {
+    /// Due timers, then what the outbox holds for this console user (a
+    /// volunteer's answer, a reminder): the terminal is their private chat.
+    fn deliver(&mut self, now: i64) -> Result<(), ConsoleError> {
+        self.engine.tick(now, 100)?;
+        let store = self.engine.store().clone();
+        for queued in store.outbox_due("console", now, 200)? {
+            let mine = matches!(&queued.item.to, Recipient::Learner { id } if *id == self.learner);
+            if !mine {
+                continue;
+            }
+            writeln!(self.out, "\n🔔")?;
+            let lang = queued.item.lang.clone();
+            self.print(&lang, &queued.item.message)?;
+            store.outbox_remove(&queued.id)?;
+        }
+        Ok(())
+    }
+
     fn save(&mut self, lang: &Lang, attachment: &Attachment) -> io::Result<()> {
         let Some((presenter, dir)) = &self.media else {
             return writeln!(self.out, "📎 (not saved: no folder for files)");

@@ -137,6 +137,9 @@ pub enum Attachment {
     Chart(ChartSpec),
     /// A certificate picture to draw.
     Certificate(CertificateSpec),
+    /// A photo or voice message a person sent, passed on to another (by the
+    /// channel's own file reference, when it has one).
+    Forward(super::state::Media),
 }
 
 /// A chart as data; the edge draws it, in the reader's language.

@@ -4,7 +4,7 @@
 
 use super::action::{Button, Message, Phrase, Text};
 use super::callback::Callback;
-use super::conversation::Turn;
+use super::turn::Turn;
 
 impl Turn<'_> {
     /// After a finished lesson: ask once, if there is anything to choose.

@@ -27,6 +27,8 @@ pub enum Callback {
     Progress,
     Help,
     Topic(String),
+    /// A group of topics from the main menu.
+    TopicGroup(String),
     /// Open a lesson where the learner left it.
     Lesson(String),
     Step(String, usize),
@@ -46,6 +48,26 @@ pub enum Callback {
     PushTopic(String),
     PushLesson(String),
     PushAt(String, usize),
+    /// Ask a volunteer: the bot then waits for the question.
+    HelpAsk,
+    /// "I am stuck here", from a lesson step.
+    HelpStuck(String, usize),
+    /// Send the question just typed (which found no lesson) to a volunteer.
+    HelpSendTyped,
+    /// Send the photo or voice message just received to a volunteer.
+    HelpSendMedia,
+    /// A volunteer takes a question (or goes back to answering it).
+    HelpTake(String),
+    /// A volunteer leaves a question to others.
+    HelpPass(String),
+    /// Either side closes a question.
+    HelpClose(String),
+    /// The learner says whether the answer helped.
+    HelpRate(String, bool),
+    /// Turn off reminders.
+    RemindersOff,
+    /// A volunteer reminds one mentee (by a short, non-reversible tag).
+    Nudge(String),
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
@@ -53,6 +75,15 @@ pub enum Callback {
 pub struct BadCallback;
 
 impl Callback {
+    /// The group-posting picker: staff may press it before choosing a
+    /// language privately, and from a group.
+    pub fn is_push(&self) -> bool {
+        matches!(
+            self,
+            Callback::PushTopic(_) | Callback::PushLesson(_) | Callback::PushAt(..)
+        )
+    }
+
     pub fn encode(&self) -> String {
         let data = self.to_string();
         debug_assert!(data.len() <= MAX_LEN, "callback too long: {data}");
@@ -81,6 +112,15 @@ impl Callback {
             }
             s.parse().map_err(|_| BadCallback)
         };
+        // Codes (questions, tags): upper-case Crockford letters, digits, dashes.
+        let code = |i: usize| -> Result<String, BadCallback> {
+            let s = *args.get(i).ok_or(BadCallback)?;
+            let ok = !s.is_empty()
+                && s.len() <= 16
+                && s.bytes()
+                    .all(|b| b.is_ascii_uppercase() || b.is_ascii_digit() || b == b'-');
+            ok.then(|| s.to_string()).ok_or(BadCallback)
+        };
         let arity = |n: usize| {
             if args.len() == n {
                 Ok(())
@@ -105,6 +145,10 @@ impl Callback {
             "l" => {
                 arity(1)?;
                 Callback::Lesson(id(0)?)
+            }
+            "tg" => {
+                arity(1)?;
+                Callback::TopicGroup(id(0)?)
             }
             "s" => {
                 arity(2)?;
@@ -155,6 +199,27 @@ impl Callback {
                 arity(2)?;
                 Callback::PushAt(id(0)?, num(1)?)
             }
+            "ha" => arity(0).map(|_| Callback::HelpAsk)?,
+            "hs" => {
+                arity(2)?;
+                Callback::HelpStuck(id(0)?, num(1)?)
+            }
+            "hq" => arity(0).map(|_| Callback::HelpSendTyped)?,
+            "hm" => arity(0).map(|_| Callback::HelpSendMedia)?,
+            "ht" => arity(1).and_then(|_| code(0)).map(Callback::HelpTake)?,
+            "hp" => arity(1).and_then(|_| code(0)).map(Callback::HelpPass)?,
+            "hc" => arity(1).and_then(|_| code(0)).map(Callback::HelpClose)?,
+            "hr" => {
+                arity(2)?;
+                let helped = match args[1] {
+                    "1" => true,
+                    "0" => false,
+                    _ => return Err(BadCallback),
+                };
+                Callback::HelpRate(code(0)?, helped)
+            }
+            "ro" => arity(0).map(|_| Callback::RemindersOff)?,
+            "n" => arity(1).and_then(|_| code(0)).map(Callback::Nudge)?,
             _ => return Err(BadCallback),
         };
         Ok(callback)
@@ -186,6 +251,7 @@ impl fmt::Display for Callback {
             Callback::Progress => write!(f, "p"),
             Callback::Help => write!(f, "h"),
             Callback::Topic(t) => write!(f, "t:{t}"),
+            Callback::TopicGroup(g) => write!(f, "tg:{g}"),
             Callback::Lesson(l) => write!(f, "l:{l}"),
             Callback::Step(l, s) => write!(f, "s:{l}:{s}"),
             Callback::Question(l, q) => write!(f, "q:{l}:{q}"),
@@ -201,6 +267,16 @@ impl fmt::Display for Callback {
             Callback::PushTopic(t) => write!(f, "pt:{t}"),
             Callback::PushLesson(l) => write!(f, "pl:{l}"),
             Callback::PushAt(l, n) => write!(f, "ps:{l}:{n}"),
+            Callback::HelpAsk => write!(f, "ha"),
+            Callback::HelpStuck(l, s) => write!(f, "hs:{l}:{s}"),
+            Callback::HelpSendTyped => write!(f, "hq"),
+            Callback::HelpSendMedia => write!(f, "hm"),
+            Callback::HelpTake(c) => write!(f, "ht:{c}"),
+            Callback::HelpPass(c) => write!(f, "hp:{c}"),
+            Callback::HelpClose(c) => write!(f, "hc:{c}"),
+            Callback::HelpRate(c, yes) => write!(f, "hr:{c}:{}", u8::from(*yes)),
+            Callback::RemindersOff => write!(f, "ro"),
+            Callback::Nudge(tag) => write!(f, "n:{tag}"),
         }
     }
 }
@@ -220,6 +296,7 @@ mod tests {
             Callback::Progress,
             Callback::Help,
             Callback::Topic("vneid".into()),
+            Callback::TopicGroup(long_id.clone()),
             Callback::Lesson(long_id.clone()),
             Callback::Step(long_id.clone(), 7),
             Callback::Question(long_id.clone(), 4),
@@ -235,7 +312,18 @@ mod tests {
             Callback::Stats("x".into(), Period::LastQuarter, StatsView::Chart),
             Callback::PushTopic(long_id.clone()),
             Callback::PushLesson(long_id.clone()),
-            Callback::PushAt(long_id, 3),
+            Callback::PushAt(long_id.clone(), 3),
+            Callback::HelpAsk,
+            Callback::HelpStuck(long_id, 11),
+            Callback::HelpSendTyped,
+            Callback::HelpSendMedia,
+            Callback::HelpTake("ABCD-EFGH".into()),
+            Callback::HelpPass("ABCD-EFGH".into()),
+            Callback::HelpClose("ABCD-EFGH".into()),
+            Callback::HelpRate("ABCD-EFGH".into(), true),
+            Callback::HelpRate("ABCD-EFGH".into(), false),
+            Callback::RemindersOff,
+            Callback::Nudge("7QX2M9AB".into()),
         ];
         for cb in all {
             let data = cb.encode();

@@ -7,10 +7,10 @@
 
 use super::action::{Arg, Attachment, Button, CertificateSpec, Message, Phrase, Text};
 use super::callback::Callback;
-use super::conversation::Turn;
 use super::outgoing::{Outgoing, Recipient};
 use super::records::{BASIC, Certificate, CertifiedLesson, Role, normalise_code};
 use super::state::CertificateStamp;
+use super::turn::Turn;
 use crate::core::Lang;
 use crate::lesson::Topic;
 
@@ -185,7 +185,7 @@ impl Turn<'_> {
         let mut message = Message::default().heading(Text::new("overview-title"));
         let mut buttons = Vec::new();
         for topic in self.core.lessons().topics() {
-            let (done, total) = self.topic_counts(topic);
+            let (done, total) = self.learner.topic_counts(topic);
             let title = topic.title.get(&lang).clone();
             let line = match self.learner.certificates.get(&topic.id) {
                 Some(stamp) => {
@@ -198,7 +198,7 @@ impl Turn<'_> {
                         .arg("date", Arg::Date(stamp.at))
                         .arg("code", stamp.code.clone())
                 }
-                None if self.topic_started(topic) => Text::new("overview-started")
+                None if self.learner.started_topic(topic) => Text::new("overview-started")
                     .arg("topic", title)
                     .arg("done", done)
                     .arg("total", total),

@@ -3,7 +3,7 @@
 use std::collections::BTreeMap;
 use std::sync::Arc;
 
-use super::*;
+use crate::core::*;
 use crate::core::{Arg, LearnerId, Message};
 use crate::lesson::{Lesson, LessonText, LessonTree, Localized, Question, Step, Topic};
 
@@ -228,7 +228,11 @@ fn steps_go_forward_and_back_then_to_the_quiz() {
     let first = chat.press(Callback::Lesson("a".into()));
     assert_eq!(
         callbacks(&first),
-        [Callback::Step("a".into(), 1), Callback::Menu]
+        [
+            Callback::Step("a".into(), 1),
+            Callback::HelpStuck("a".into(), 0),
+            Callback::Menu
+        ]
     );
     assert_eq!(contents(&first), ["a step 0 vi", "tip"]);
     let second = chat.press(Callback::Step("a".into(), 1));
@@ -237,6 +241,7 @@ fn steps_go_forward_and_back_then_to_the_quiz() {
         [
             Callback::Step("a".into(), 0),
             Callback::Question("a".into(), 0),
+            Callback::HelpStuck("a".into(), 1),
             Callback::Menu
         ]
     );
@@ -278,10 +283,22 @@ fn a_wrong_answer_explains_and_can_be_retried() {
         .flat_map(|m| m.keyboard.iter().flatten())
         .map(|b| b.label.clone())
         .collect();
-    assert_eq!(
-        labels[..3],
-        ["A. wrong", "B. right", "C. also wrong"].map(|s| Phrase::Content(s.into()))
-    );
+    // Lettered in the order shown; which text comes where is the learner's shuffle.
+    let mut texts: Vec<String> = labels[..3]
+        .iter()
+        .enumerate()
+        .map(|(n, label)| {
+            let Phrase::Content(text) = label else {
+                panic!("{label:?}")
+            };
+            let letter = ["A. ", "B. ", "C. "][n];
+            text.strip_prefix(letter)
+                .expect("lettered in order")
+                .to_string()
+        })
+        .collect();
+    texts.sort();
+    assert_eq!(texts, ["also wrong", "right", "wrong"]);
     let wrong = chat.press(Callback::Answer("a".into(), 0, 0));
     assert_eq!(keys(&wrong), ["quiz-wrong"]);
     assert_eq!(contents(&wrong), ["a because 0"]);
@@ -479,10 +496,19 @@ fn a_lesson_that_got_shorter_resumes_at_its_new_last_step() {
 }
 
 #[test]
-fn free_text_gets_a_hint_and_the_menu() {
+fn words_without_meaning_get_a_hint_and_the_menu() {
     let mut chat = Chat::started();
-    let reply = chat.text("tôi không biết bấm gì");
+    let reply = chat.text("dạ vâng ạ");
     assert_eq!(keys(&reply), ["free-text-hint", "menu-title", "menu-hint"]);
+}
+
+#[test]
+fn a_question_no_lesson_answers_offers_a_person_not_a_lesson() {
+    let mut chat = Chat::started();
+    let reply = chat.text("giá vàng hôm nay bao nhiêu");
+    assert_eq!(keys(&reply), ["search-none"]);
+    assert_eq!(callbacks(&reply), [Callback::HelpSendTyped, Callback::Menu]);
+    assert_eq!(reply.counts.len(), 1, "the question is counted for admins");
 }
 
 #[test]
@@ -587,4 +613,37 @@ fn in_a_group_every_input_gets_the_open_private_chat_button() {
         );
         assert!(reply.attempts.is_empty() && reply.completions.is_empty());
     }
+}
+
+#[test]
+fn quiz_options_are_shuffled_per_learner_and_stable_on_a_retry() {
+    use crate::core::conversation::option_order;
+    // Every order is a permutation, and the same for the same learner.
+    for n in 2..=5 {
+        let order = option_order("tg:1", "a", 0, n);
+        let mut sorted = order.clone();
+        sorted.sort();
+        assert_eq!(sorted, (0..n).collect::<Vec<_>>());
+        assert_eq!(order, option_order("tg:1", "a", 0, n));
+    }
+    // Over many learners, the right option (index 1 here) lands in every place.
+    let mut places = [0usize; 3];
+    for learner in 0..300 {
+        let order = option_order(&format!("tg:{learner}"), "a", 0, 3);
+        places[order.iter().position(|&o| o == 1).unwrap()] += 1;
+    }
+    assert!(places.iter().all(|&p| p > 60), "{places:?}");
+
+    // Through the core: a wrong answer, then the retry shows the same order.
+    let mut chat = Chat::started();
+    chat.press(Callback::Lesson("a".into()));
+    let first = callbacks(&chat.press(Callback::Question("a".into(), 0)));
+    let wrong = first
+        .iter()
+        .find(|c| matches!(c, Callback::Answer(_, _, 0)))
+        .unwrap()
+        .clone();
+    chat.press(wrong);
+    let again = callbacks(&chat.press(Callback::Question("a".into(), 0)));
+    assert_eq!(first, again);
 }

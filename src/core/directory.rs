@@ -7,6 +7,7 @@
 
 use std::collections::BTreeMap;
 
+use super::help::HelpThread;
 use super::records::{Certificate, Link, Staff};
 use super::state::{Learner, LearnerId};
 use super::stats::Quarter;
@@ -30,6 +31,11 @@ pub trait Directory {
         quarters: (Quarter, Quarter),
     ) -> Result<BTreeMap<String, u64>, Unavailable>;
     fn certificate(&self, code: &str) -> Result<Option<Certificate>, Unavailable>;
+    /// Everyone with a stored role (few: volunteers and officials).
+    fn staff_list(&self) -> Result<Vec<(LearnerId, Staff)>, Unavailable>;
+    fn help_thread(&self, id: &str) -> Result<Option<HelpThread>, Unavailable>;
+    /// Questions not yet closed.
+    fn open_threads(&self) -> Result<Vec<HelpThread>, Unavailable>;
 }
 
 /// A directory that knows nobody: for the console's simplest uses and tests
@@ -51,6 +57,15 @@ impl Directory for Nobody {
     }
     fn counts(&self, _: &str, _: (Quarter, Quarter)) -> Result<BTreeMap<String, u64>, Unavailable> {
         Ok(BTreeMap::new())
+    }
+    fn staff_list(&self) -> Result<Vec<(LearnerId, Staff)>, Unavailable> {
+        Ok(Vec::new())
+    }
+    fn help_thread(&self, _: &str) -> Result<Option<HelpThread>, Unavailable> {
+        Ok(None)
+    }
+    fn open_threads(&self) -> Result<Vec<HelpThread>, Unavailable> {
+        Ok(Vec::new())
     }
     fn certificate(&self, _: &str) -> Result<Option<Certificate>, Unavailable> {
         Ok(None)

@@ -9,12 +9,14 @@ use std::collections::BTreeMap;
 
 use super::action::{Arg, Attachment, Button, ChartBar, ChartSpec, Document, Message, Text};
 use super::callback::Callback;
-use super::conversation::Turn;
 use super::records::{AuditAction, Role};
 use super::stats::{
-    Metric, Period, StatsView, area_scope, format_date, format_percent, quarter_of, quarter_parts,
+    Metric, Period, StatsView, area_scope, format_date, format_percent, group_scope, quarter_of,
+    quarter_parts,
 };
+use super::turn::Turn;
 use crate::area::Area;
+use crate::lesson::Topic;
 
 /// Child areas listed (and offered as buttons) on one screen.
 const CHILDREN_SHOWN: usize = 40;
@@ -42,7 +44,7 @@ impl AreaFigures {
     }
 
     pub fn lessons(&self) -> u64 {
-        Self::sum(&self.period, "l:")
+        Self::lessons_in(&self.period)
     }
 
     pub fn topics(&self) -> u64 {
@@ -56,22 +58,87 @@ impl AreaFigures {
     pub fn metric(&self, metric: &Metric) -> u64 {
         Self::get(&self.period, metric)
     }
+
+    /// Lessons of `topic` completed in the period.
+    pub fn topic_lessons(&self, topic: &Topic) -> u64 {
+        topic
+            .lessons
+            .iter()
+            .map(|l| self.metric(&Metric::Lesson(l.clone())))
+            .sum()
+    }
+
+    /// Median minutes to a first answer, as the upper bound of the bucket
+    /// that holds the middle question (`None` before any answer).
+    pub fn median_first_answer(&self) -> Option<i64> {
+        let mut buckets: Vec<(i64, u64)> = self
+            .period
+            .iter()
+            .filter_map(|(k, v)| Some((k.strip_prefix("h:first:")?.parse().ok()?, *v)))
+            .collect();
+        buckets.sort();
+        let total: u64 = buckets.iter().map(|(_, n)| n).sum();
+        let mut seen = 0;
+        for (minutes, n) in buckets {
+            seen += n;
+            if seen * 2 >= total && total > 0 {
+                return Some(minutes);
+            }
+        }
+        None
+    }
+
+    /// Lessons completed in the period, from counters of any scope.
+    pub fn lessons_in(counts: &BTreeMap<String, u64>) -> u64 {
+        Self::sum(counts, "l:")
+    }
 }
 
 impl Turn<'_> {
+    /// Figures of the groups this volunteer pushed cards to.
+    pub(super) fn group_lines(&mut self, mut message: Message) -> Message {
+        let groups = match self.stored_staff() {
+            Ok(Some(staff)) => staff.groups,
+            _ => Vec::new(),
+        };
+        for code in groups {
+            let counts = match self
+                .directory
+                .counts(&group_scope(&code), Period::AllTime.quarters(self.now))
+            {
+                Ok(c) => c,
+                Err(_) => continue,
+            };
+            let started = counts.get(&Metric::Started.key()).copied().unwrap_or(0);
+            let lessons = AreaFigures::lessons_in(&counts);
+            message = message.para(
+                Text::new("group-line")
+                    .arg("group", code)
+                    .arg("started", started as usize)
+                    .arg("lessons", lessons as usize),
+            );
+        }
+        message
+    }
+
     /// `/stats [area]` and `/export [area]`.
-    pub(super) fn stats_command(&mut self, args: &str, export: bool) {
+    /// `/stats [area]`: this quarter's figures.
+    pub(super) fn stats_command(&mut self, args: &str) {
+        self.figures_command(args, StatsView::Summary);
+    }
+
+    /// `/export [area]`: the same as a CSV file.
+    pub(super) fn export_command(&mut self, args: &str) {
+        self.figures_command(args, StatsView::Export);
+    }
+
+    fn figures_command(&mut self, args: &str, view: StatsView) {
         let Some((_, mine)) = self.require(Role::Official) else {
             return;
         };
         let area = match args.trim() {
             "" => mine,
             other => other.to_string(),
-        };
-        let view = if export {
-            StatsView::Export
-        } else {
-            StatsView::Summary
         };
         self.stats(&area, Period::ThisQuarter, view);
     }
@@ -142,7 +209,8 @@ impl Turn<'_> {
                     .arg("lessons", figures.lessons() as usize)
                     .arg("topics", figures.topics() as usize),
             )
-            .para(self.target_text(&area, figures.basic_to_date()));
+            .para(self.target_text(&area, figures.basic_to_date()))
+            .para(support_text(&figures));
         let children: Vec<Area> = self.core.areas.children(area_id).cloned().collect();
         if !children.is_empty() {
             message = message.heading(Text::new("stats-by-area"));
@@ -167,11 +235,7 @@ impl Turn<'_> {
         message = message.heading(Text::new("stats-by-topic"));
         let lang = self.lang();
         for topic in self.core.lessons().topics() {
-            let lessons: u64 = topic
-                .lessons
-                .iter()
-                .map(|l| figures.metric(&Metric::Lesson(l.clone())))
-                .sum();
+            let lessons = figures.topic_lessons(topic);
             message = message.para(
                 Text::new("stats-topic-line")
                     .arg("topic", topic.title.get(&lang).clone())
@@ -347,11 +411,7 @@ impl Turn<'_> {
             };
             let depth = self.core.areas.path(&area.id).len();
             for topic in self.core.lessons().topics() {
-                let lessons: u64 = topic
-                    .lessons
-                    .iter()
-                    .map(|l| f.metric(&Metric::Lesson(l.clone())))
-                    .sum();
+                let lessons = f.topic_lessons(topic);
                 csv.row(&[
                     area.id.clone(),
                     area.name.clone(),
@@ -412,6 +472,21 @@ const EXPORT_HEADER: [&str; 15] = [
     "dat_phan_tram (progress_pct)",
 ];
 
+/// Questions to volunteers and reminders in the period: asked, answered,
+/// the median time to a first answer; reminders sent and learners back.
+fn support_text(figures: &AreaFigures) -> Text {
+    let get = |key: &str| figures.period.get(key).copied().unwrap_or(0) as usize;
+    let median = figures.median_first_answer();
+    Text::new("stats-support")
+        .arg("asked", get("h:asked"))
+        .arg("answered", get("h:answered"))
+        .arg("helped", get("h:helped"))
+        .arg("median", median.map_or(0, |m| m.min(100_000) as usize))
+        .arg("known", if median.is_some() { "yes" } else { "no" })
+        .arg("reminded", get("r:sent"))
+        .arg("back", get("r:back"))
+}
+
 fn ratio(part: u64, whole: u64) -> f64 {
     if whole == 0 {
         0.0
@@ -464,6 +539,24 @@ fn escape_field(field: &str) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn the_median_first_answer_comes_from_the_buckets() {
+        let period = [("h:first:15", 1), ("h:first:60", 1), ("h:first:480", 3)]
+            .into_iter()
+            .map(|(k, v)| (k.to_string(), v))
+            .collect();
+        let figures = AreaFigures {
+            period,
+            to_date: BTreeMap::new(),
+        };
+        assert_eq!(figures.median_first_answer(), Some(480));
+        let none = AreaFigures {
+            period: BTreeMap::new(),
+            to_date: BTreeMap::new(),
+        };
+        assert_eq!(none.median_first_answer(), None);
+    }
 
     #[test]
     fn csv_fields_are_quoted_and_formulas_defused() {

@@ -7,52 +7,26 @@
 //! and counts them for the group.
 
 use super::action::{Button, Message, Phrase, Text};
+use super::api::Place;
 use super::callback::Callback;
-use super::conversation::{Input, Place, Turn};
 use super::outgoing::{Outgoing, Recipient};
 use super::records::{Link, LinkKind, Role, code_from};
+use super::router::DeepLink;
 use super::state::Timestamp;
 use super::stats::{VIETNAM_OFFSET, vietnam_time};
+use super::turn::Turn;
 
 /// When a card can be posted: at once, in an hour, tomorrow morning or
 /// tomorrow evening (Vietnam time), the times people read their phones.
 pub const SLOTS: usize = 4;
 
 impl Turn<'_> {
-    /// Staff commands and picker buttons in a group; `false` for anything
-    /// else, which gets the "open the private chat" answer.
-    pub(super) fn group_input(&mut self, input: &Input) -> bool {
-        match input {
-            Input::Text(text) => {
-                let text = text.trim();
-                let name = text
-                    .strip_prefix('/')
-                    .and_then(|c| c.split_whitespace().next())
-                    .map(|c| c.split('@').next().unwrap_or_default().to_lowercase());
-                if name.as_deref() != Some("push") {
-                    return false;
-                }
-                if self.require(Role::Volunteer).is_some() {
-                    self.push_from_group();
-                }
-                true
-            }
-            Input::Button(data) => {
-                let Ok(callback) = Callback::parse(data) else {
-                    return false;
-                };
-                if !is_push(&callback) {
-                    return false;
-                }
-                self.push_step(callback);
-                true
-            }
-        }
-    }
-
     /// `/push` in a group: remember it, answer briefly there, and send the
     /// picker to the volunteer's private chat.
-    fn push_from_group(&mut self) {
+    pub(super) fn push_from_group(&mut self) {
+        if self.require(Role::Volunteer).is_none() {
+            return;
+        }
         let Place::Group { chat } = self.place.clone() else {
             return;
         };
@@ -97,6 +71,18 @@ impl Turn<'_> {
             Callback::PushLesson(lesson) => self.push_when(&lesson),
             Callback::PushAt(lesson, slot) => self.push_card(&chat, &lesson, slot),
             _ => self.stale_button(),
+        }
+    }
+
+    /// A learner who opened a group's card: counted for the first group
+    /// they came in through.
+    pub(super) fn join_from_group(&mut self, code: &str) {
+        if let Ok(Some(Link {
+            kind: LinkKind::Group { .. },
+            ..
+        })) = self.directory.link(code)
+        {
+            self.learner.via_group.get_or_insert(code.to_string());
         }
     }
 
@@ -172,7 +158,11 @@ impl Turn<'_> {
             .para(Text::new("card-hint"))
             .row(vec![Button::open_private(
                 Text::new("button-open-lesson"),
-                &format!("g_{code}_{lesson_id}"),
+                &DeepLink::Group {
+                    code: code.clone(),
+                    lesson: lesson_id.to_string(),
+                }
+                .encode(),
             )]);
         self.reply.outbox.push(Outgoing {
             channel: channel.clone(),
@@ -217,13 +207,6 @@ impl Turn<'_> {
                 .push((self.learner.id.clone(), Some(staff)));
         }
     }
-}
-
-pub(super) fn is_push(callback: &Callback) -> bool {
-    matches!(
-        callback,
-        Callback::PushTopic(_) | Callback::PushLesson(_) | Callback::PushAt(..)
-    )
 }
 
 /// The same group always gets the same code, so repeated cards count

@@ -7,11 +7,11 @@
 
 use super::action::{Button, Message, Text};
 use super::callback::Callback;
-use super::conversation::Turn;
 use super::directory::Unavailable;
-use super::records::{AuditAction, AuditEntry, Link, LinkKind, Role, Staff, code_from};
+use super::records::{AuditAction, Link, LinkKind, Role, Staff};
+use super::router::DeepLink;
 use super::state::{Learner, LearnerId, Mentor};
-use super::stats::{Metric, Period, group_scope};
+use super::turn::Turn;
 
 /// Invites expire a week after they are made.
 const INVITE_DAYS: i64 = 7;
@@ -19,21 +19,6 @@ const INVITE_DAYS: i64 = 7;
 const MENTEES_SHOWN: usize = 30;
 
 impl Turn<'_> {
-    /// A fresh code from the context's randomness (mixed with a per-turn
-    /// counter, so even a fixed test source gives two different codes in one
-    /// turn); nothing in it derives from the learner.
-    pub(super) fn fresh_code(&mut self) -> String {
-        use sha2::{Digest, Sha256};
-        self.draws += 1;
-        let digest = Sha256::new()
-            .chain_update((self.random)().to_le_bytes())
-            .chain_update(self.draws.to_le_bytes())
-            .chain_update(self.now.to_le_bytes())
-            .finalize();
-        let bits = u64::from_le_bytes(digest[..8].try_into().expect("8 bytes"));
-        code_from(bits, 3)
-    }
-
     /// The learner's own staff record, looked up at most once a turn.
     pub(super) fn stored_staff(&mut self) -> Result<Option<Staff>, Unavailable> {
         if let Some(known) = &self.own_staff {
@@ -96,23 +81,6 @@ impl Turn<'_> {
             mentor_code: None,
             groups: Vec::new(),
         })
-    }
-
-    pub(super) fn unavailable(&mut self, error: &Unavailable) {
-        let _ = error; // the engine logs store failures; the user gets a kind word
-        self.send(
-            Message::default()
-                .para(Text::new("try-later"))
-                .row(vec![Button::new(Text::new("button-menu"), Callback::Menu)]),
-        );
-    }
-
-    pub(super) fn audit(&mut self, action: AuditAction) {
-        self.reply.audit.push(AuditEntry {
-            at: self.now,
-            actor: self.learner.id.clone(),
-            action,
-        });
     }
 
     pub(super) fn whoami(&mut self) {
@@ -250,17 +218,18 @@ impl Turn<'_> {
             code: code.clone(),
             area: area.clone(),
         });
+        let link = DeepLink::Invite(code);
         self.send(
             Message::default()
                 .para(
                     Text::new("invite-made")
                         .arg("area", self.core.areas.full_name(&area))
                         .arg("date", super::Arg::Date(expires))
-                        .arg("code", format!("/start i_{code}")),
+                        .arg("code", link.typed()),
                 )
                 .row(vec![Button::open_private(
                     Text::new("button-invite-link"),
-                    &format!("i_{code}"),
+                    &link.encode(),
                 )]),
         );
     }
@@ -298,12 +267,13 @@ impl Turn<'_> {
                 code
             }
         };
+        let link = DeepLink::Mentor(code);
         self.send(
             Message::default()
-                .para(Text::new("mentor-link").arg("code", format!("/start m_{code}")))
+                .para(Text::new("mentor-link").arg("code", link.typed()))
                 .row(vec![Button::open_private(
                     Text::new("button-mentor-link"),
-                    &format!("m_{code}"),
+                    &link.encode(),
                 )]),
         );
     }
@@ -312,22 +282,30 @@ impl Turn<'_> {
     /// the least recently active first (whom to visit). Names and progress
     /// only: no ids, no phone numbers.
     pub(super) fn mentees(&mut self) {
-        if self.require(Role::Volunteer).is_none() {
+        let Some((_, my_area)) = self.require(Role::Volunteer) else {
             return;
-        }
+        };
         let mut mentees = match self.directory.mentees(&self.learner.id) {
             Ok(m) => m,
             Err(e) => return self.unavailable(&e),
         };
         mentees.sort_by_key(|m| m.last_active);
         let total_lessons = self.core.lessons().lessons().count();
-        let mut message =
-            Message::default().heading(Text::new("mentees-title").arg("count", mentees.len()));
+        // Open questions first: someone is waiting for an answer.
+        let mut message = self.open_question_lines(Message::default(), &my_area);
+        message = message.heading(Text::new("mentees-title").arg("count", mentees.len()));
         if mentees.is_empty() {
             message = message.para(Text::new("mentees-none"));
         }
         for mentee in mentees.iter().take(MENTEES_SHOWN) {
             message = message.para(self.mentee_line(mentee, total_lessons));
+            if mentee.current_lesson(self.core.lessons()).is_some() && !mentee.reminders.off {
+                let name: String = mentee.display_name.chars().take(24).collect();
+                message = message.row(vec![Button::new(
+                    Text::new("button-nudge").arg("name", name),
+                    Callback::Nudge(super::remind::mentee_tag(&mentee.id)),
+                )]);
+            }
         }
         if mentees.len() > MENTEES_SHOWN {
             message =
@@ -338,18 +316,10 @@ impl Turn<'_> {
     }
 
     fn mentee_line(&self, mentee: &Learner, total_lessons: usize) -> Text {
-        let done = mentee
-            .progress
-            .values()
-            .filter(|p| p.completed.is_some())
-            .count();
+        let done = mentee.completed_count();
         let name: String = mentee.display_name.chars().take(32).collect();
         let current = mentee
-            .progress
-            .iter()
-            .filter(|(_, p)| p.completed.is_none())
-            .max_by_key(|(_, p)| p.updated)
-            .and_then(|(id, _)| self.core.lessons().lesson(id))
+            .current_lesson(self.core.lessons())
             .map(|l| l.text.get(&self.lang()).title.clone())
             .unwrap_or_else(|| "—".to_string());
         Text::new("mentee-line")
@@ -359,52 +329,6 @@ impl Turn<'_> {
             .arg("certificates", mentee.certificates.len())
             .arg("date", super::Arg::Date(mentee.last_active))
             .arg("current", current)
-    }
-
-    /// Figures of the groups this volunteer pushed cards to.
-    fn group_lines(&mut self, mut message: Message) -> Message {
-        let groups = match self.stored_staff() {
-            Ok(Some(staff)) => staff.groups,
-            _ => Vec::new(),
-        };
-        for code in groups {
-            let counts = match self
-                .directory
-                .counts(&group_scope(&code), Period::AllTime.quarters(self.now))
-            {
-                Ok(c) => c,
-                Err(_) => continue,
-            };
-            let started = counts.get(&Metric::Started.key()).copied().unwrap_or(0);
-            let lessons: u64 = counts
-                .iter()
-                .filter(|(k, _)| k.starts_with("l:"))
-                .map(|(_, v)| v)
-                .sum();
-            message = message.para(
-                Text::new("group-line")
-                    .arg("group", code)
-                    .arg("started", started as usize)
-                    .arg("lessons", lessons as usize),
-            );
-        }
-        message
-    }
-
-    /// Invites (`i_`), mentor links (`m_`) and group cards (`g_<code>_<lesson>`).
-    /// `false` if the payload is none of these.
-    pub(super) fn special_link(&mut self, payload: &str) -> bool {
-        if let Some(code) = payload.strip_prefix("i_") {
-            self.use_invite(code);
-        } else if let Some(code) = payload.strip_prefix("m_") {
-            self.join_mentor(code);
-        } else if let Some(rest) = payload.strip_prefix("g_") {
-            let (code, lesson) = rest.split_once('_').unwrap_or((rest, ""));
-            self.join_from_group(code, lesson);
-        } else {
-            return false;
-        }
-        true
     }
 
     fn find_link(&mut self, code: &str) -> Option<Option<Link>> {
@@ -418,7 +342,7 @@ impl Turn<'_> {
         }
     }
 
-    fn use_invite(&mut self, code: &str) {
+    pub(super) fn use_invite(&mut self, code: &str) {
         let Some(link) = self.find_link(code) else {
             return;
         };
@@ -484,7 +408,7 @@ impl Turn<'_> {
         self.menu();
     }
 
-    fn join_mentor(&mut self, code: &str) {
+    pub(super) fn join_mentor(&mut self, code: &str) {
         let Some(link) = self.find_link(code) else {
             return;
         };
@@ -516,37 +440,5 @@ impl Turn<'_> {
         };
         self.send(Message::default().para(joined));
         self.menu();
-    }
-
-    fn join_from_group(&mut self, code: &str, lesson: &str) {
-        let code = super::records::normalise_code(code);
-        if let Ok(Some(Link {
-            kind: LinkKind::Group { .. },
-            ..
-        })) = self.directory.link(&code)
-        {
-            // Counted for the first group a learner came in through.
-            self.learner.via_group.get_or_insert(code);
-        }
-        match self.core.deep_link(&format!("l_{lesson}")) {
-            Some(target) => self.callback(target),
-            None => self.menu(),
-        }
-    }
-
-    pub(super) fn usage(&mut self, key: &'static str) {
-        self.send(Message::default().para(Text::new(key)));
-    }
-
-    pub(super) fn unknown_area(&mut self, area: &str) {
-        let shown: String = area.chars().take(32).collect();
-        self.send(Message::default().para(Text::new("area-unknown").arg("area", shown)));
-    }
-
-    pub(super) fn outside_area(&mut self, area: &str) {
-        self.send(
-            Message::default()
-                .para(Text::new("area-outside").arg("area", self.core.areas.full_name(area))),
-        );
     }
 }

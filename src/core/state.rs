@@ -7,7 +7,8 @@ use std::collections::BTreeMap;
 
 use serde::{Deserialize, Serialize};
 
-use crate::lesson::BASE_LANG;
+pub use crate::lang::Lang;
+use crate::lesson::{Lesson, LessonTree, Topic};
 
 /// Seconds since the Unix epoch. The core never reads a clock: it is given `now`.
 pub type Timestamp = i64;
@@ -25,24 +26,6 @@ impl LearnerId {
         let id = id.into();
         let ok = !id.is_empty() && id.len() <= Self::MAX_LEN && !id.chars().any(char::is_control);
         ok.then_some(LearnerId(id))
-    }
-
-    pub fn as_str(&self) -> &str {
-        &self.0
-    }
-}
-
-/// A language tag such as `vi` or `en`.
-#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
-pub struct Lang(String);
-
-impl Lang {
-    pub fn new(tag: impl Into<String>) -> Self {
-        Lang(tag.into())
-    }
-
-    pub fn base() -> Self {
-        Lang(BASE_LANG.to_string())
     }
 
     pub fn as_str(&self) -> &str {
@@ -132,6 +115,79 @@ pub struct Learner {
     /// came from, where the cards they pick privately are posted.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub push_group: Option<String>,
+    /// Waiting for a question to a volunteer, and where the learner was
+    /// when they asked.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub help_draft: Option<HelpDraft>,
+    /// The learner's own question, while it is open.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub open_help: Option<String>,
+    /// (Volunteers) the question their next message answers.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub helping: Option<String>,
+    /// When the learner's latest questions were asked (a rate limit).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub asked: Vec<Timestamp>,
+    /// The last typed question that found no lesson, to pass on in one tap.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub last_question: Option<String>,
+    /// The last photo or voice message received outside a question.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub last_media: Option<Media>,
+    #[serde(default, skip_serializing_if = "Reminders::is_empty")]
+    pub reminders: Reminders,
+}
+
+/// Where a learner was when they asked for a person.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct HelpDraft {
+    pub lesson: Option<String>,
+    pub step: Option<usize>,
+}
+
+/// What kind of non-text message arrived.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum MediaKind {
+    Photo,
+    Voice,
+    /// A video, a file, a sticker: anything else a person can send.
+    Other,
+}
+
+/// A photo or voice message: its kind and the channel's own reference to
+/// it (a file id), so a volunteer can be sent the same file.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Media {
+    pub kind: MediaKind,
+    pub file: Option<String>,
+}
+
+/// Reminders sent to a learner who stopped halfway, and the switch.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, Default)]
+pub struct Reminders {
+    /// Turned off by "Stop reminders" or `/stop`; `/start` turns them on.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub off: bool,
+    /// Whether a reminder timer is waiting in the store (at most one).
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub scheduled: bool,
+    /// Reminders sent, by lesson (never more than two for one lesson).
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub sent: BTreeMap<String, u8>,
+    /// When the last one was sent, until the learner comes back.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub last_at: Option<Timestamp>,
+    /// (Volunteers) reminders sent to mentees, by mentee tag: the lesson and
+    /// how many, so a mentee is not reminded more than the rules allow.
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub nudged: BTreeMap<String, (String, u8)>,
+}
+
+impl Reminders {
+    pub fn is_empty(&self) -> bool {
+        *self == Reminders::default()
+    }
 }
 
 /// Who mentors a learner, and where to tell them about the learner's progress.
@@ -169,6 +225,13 @@ impl Learner {
             via_group: None,
             certificates: BTreeMap::new(),
             push_group: None,
+            help_draft: None,
+            open_help: None,
+            helping: None,
+            asked: Vec::new(),
+            last_question: None,
+            last_media: None,
+            reminders: Reminders::default(),
         }
     }
 
@@ -180,6 +243,45 @@ impl Learner {
         self.progress
             .get(lesson)
             .is_some_and(|p| p.completed.is_some())
+    }
+
+    /// Lessons completed, in any topic.
+    pub fn completed_count(&self) -> usize {
+        self.progress
+            .values()
+            .filter(|p| p.completed.is_some())
+            .count()
+    }
+
+    /// The unfinished lesson touched last, if it is still in the tree: where
+    /// "continue" leads and what a mentor sees as current.
+    pub fn current_lesson<'t>(&self, lessons: &'t LessonTree) -> Option<&'t Lesson> {
+        self.progress
+            .iter()
+            .filter(|(_, p)| p.completed.is_none())
+            .filter_map(|(id, p)| Some((lessons.lesson(id)?, p.updated)))
+            .max_by_key(|(_, updated)| *updated)
+            .map(|(lesson, _)| lesson)
+    }
+
+    /// (lessons completed, lessons in the topic)
+    pub fn topic_counts(&self, topic: &Topic) -> (usize, usize) {
+        let done = topic
+            .lessons
+            .iter()
+            .filter(|l| self.is_completed(l))
+            .count();
+        (done, topic.lessons.len())
+    }
+
+    /// Whether every lesson of the topic is completed.
+    pub fn finished_topic(&self, topic: &Topic) -> bool {
+        self.topic_counts(topic).0 == topic.lessons.len()
+    }
+
+    /// Whether any lesson of the topic was opened.
+    pub fn started_topic(&self, topic: &Topic) -> bool {
+        topic.lessons.iter().any(|l| self.progress.contains_key(l))
     }
 }
 

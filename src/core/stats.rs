@@ -269,15 +269,7 @@ pub fn may_change_counts(before: &Learner, after: &Learner) -> bool {
         || before.via_group != after.via_group
         || before.started != after.started
         || before.certificates.len() != after.certificates.len()
-        || completed_count(before) != completed_count(after)
-}
-
-fn completed_count(learner: &Learner) -> usize {
-    learner
-        .progress
-        .values()
-        .filter(|p| p.completed.is_some())
-        .count()
+        || before.completed_count() != after.completed_count()
 }
 
 #[cfg(test)]

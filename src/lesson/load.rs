@@ -2,6 +2,7 @@
 //!
 //! Every problem in every file is collected, with its file and line, and the
 //! tree is returned only when there is none: a broken tree is never half-loaded.
+//! Warnings (`warn`) are collected the same way but never refuse the tree.
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::fmt;
@@ -12,6 +13,7 @@ use serde::Deserialize;
 use sha2::{Digest, Sha256};
 
 use super::parse::{Found, RawLesson, parse_lesson};
+use super::warn::quiz_warnings;
 use super::{
     BASE_LANG, Lesson, LessonText, LessonTree, Localized, MAX_KEYWORD_CHARS, MAX_KEYWORDS,
     MAX_LABEL_CHARS, MAX_MESSAGE_CHARS, MAX_STEP_CHARS, Question, Step, Topic, is_valid_id,
@@ -52,16 +54,41 @@ pub enum LoadError {
 
 /// Reads and validates the tree under `dir`.
 pub fn load_tree(dir: &Path) -> Result<LessonTree, LoadError> {
+    check_tree(dir).result
+}
+
+/// A checked tree: the tree or its problems, and the warnings either way.
+#[derive(Debug)]
+pub struct Checked {
+    pub result: Result<LessonTree, LoadError>,
+    /// Things that load but teach less well (e.g. a guessable quiz), with
+    /// file and line like problems; they never stop the bot.
+    pub warnings: Vec<Problem>,
+}
+
+/// Reads and validates the tree under `dir`, keeping the warnings too.
+pub fn check_tree(dir: &Path) -> Checked {
+    let topic_dirs = match sorted_entries(dir) {
+        Ok(entries) => entries
+            .into_iter()
+            .filter(|p| p.is_dir())
+            .collect::<Vec<_>>(),
+        Err(e) => {
+            return Checked {
+                result: Err(e),
+                warnings: Vec::new(),
+            };
+        }
+    };
     let mut loader = Loader::default();
-    let mut topic_dirs = sorted_entries(dir)?
-        .into_iter()
-        .filter(|p| p.is_dir())
-        .collect::<Vec<_>>();
-    topic_dirs.sort();
     for topic_dir in &topic_dirs {
         loader.topic_dir(topic_dir);
     }
-    loader.finish(dir)
+    let warnings = std::mem::take(&mut loader.warnings);
+    Checked {
+        result: loader.finish(dir),
+        warnings,
+    }
 }
 
 fn sorted_entries(dir: &Path) -> Result<Vec<PathBuf>, LoadError> {
@@ -102,6 +129,7 @@ struct RawTopic {
 #[derive(Default)]
 struct Loader {
     problems: Vec<Problem>,
+    warnings: Vec<Problem>,
     topics: Vec<(i64, Topic, PathBuf)>,
     lessons: Vec<Lesson>,
     lesson_files: BTreeMap<String, PathBuf>,
@@ -362,7 +390,7 @@ impl Loader {
             hasher.update(source.as_bytes());
             let (raw, found) = parse_lesson(&source);
             found.into_iter().for_each(|f| self.report(file, f));
-            if let Some(text) = raw.and_then(|raw| self.lesson_text(dir, file, id, raw)) {
+            if let Some(text) = raw.and_then(|raw| self.lesson_text(dir, file, id, lang, raw)) {
                 texts.insert(lang.clone(), text);
             }
         }
@@ -387,9 +415,19 @@ impl Loader {
         dir: &Path,
         file: &Path,
         id: &str,
+        lang: &str,
         raw: RawLesson,
     ) -> Option<LessonText> {
         let before = self.problems.len();
+        // Translations keep the right option where the base language has it
+        // (checked below), so its position is judged once, on the base file.
+        for found in quiz_warnings(&raw.questions, lang == BASE_LANG) {
+            self.warnings.push(Problem {
+                file: file.to_path_buf(),
+                line: found.line,
+                message: found.message,
+            });
+        }
         let header_line = Some(raw.header_line);
         if raw.header.id != id {
             self.report_at(
@@ -667,8 +705,20 @@ impl Loader {
             return Err(LoadError::Invalid(self.problems));
         }
         self.topics.sort_by_key(|t| t.0);
-        let topics = self.topics.into_iter().map(|t| t.1).collect();
-        Ok(LessonTree::from_parts(topics, self.lessons))
+        let topics: Vec<Topic> = self.topics.into_iter().map(|t| t.1).collect();
+        let groups_file = dir.join("groups.toml");
+        let groups = match fs::read_to_string(&groups_file) {
+            Ok(source) => super::groups::load_groups(&groups_file, &source, &topics)
+                .map_err(LoadError::Invalid)?,
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => Vec::new(),
+            Err(source) => {
+                return Err(LoadError::Unreadable {
+                    path: groups_file,
+                    source,
+                });
+            }
+        };
+        Ok(LessonTree::from_parts(topics, self.lessons).with_groups(groups))
     }
 }
 

@@ -4,18 +4,18 @@
 //! disk (`load`). Everything here is immutable after start: the conversation
 //! core only reads it. It knows nothing about chats, stores or rendering.
 
+mod groups;
 mod load;
 mod parse;
+mod warn;
 
 use std::collections::BTreeMap;
 use std::path::PathBuf;
 
-pub use load::{LoadError, Problem, load_tree};
+pub use load::{Checked, LoadError, Problem, check_tree, load_tree};
 
-use crate::core::Lang;
-
-/// The language every lesson and topic must have; others fall back to it.
-pub const BASE_LANG: &str = "vi";
+pub use crate::lang::BASE_LANG;
+use crate::lang::Lang;
 
 /// Longest text that fits one chat message (Telegram's limit, the tightest).
 pub const MAX_MESSAGE_CHARS: usize = 4096;
@@ -58,6 +58,13 @@ impl<T> Localized<T> {
 
     pub fn languages(&self) -> impl Iterator<Item = &str> {
         self.by_lang.keys().map(String::as_str)
+    }
+
+    /// Every language with its text (search indexes them all).
+    pub fn iter(&self) -> impl Iterator<Item = (&str, &T)> {
+        self.by_lang
+            .iter()
+            .map(|(lang, text)| (lang.as_str(), text))
     }
 }
 
@@ -128,11 +135,23 @@ pub struct Question {
     pub explanation: String,
 }
 
+/// Topics shown together under one button of the main menu.
+#[derive(Debug, Clone, PartialEq)]
+pub struct TopicGroup {
+    pub id: String,
+    pub icon: Option<String>,
+    pub title: Localized<String>,
+    /// Topic ids, in menu order.
+    pub topics: Vec<String>,
+}
+
 /// The whole validated tree. Topics are kept in menu order.
 #[derive(Debug, Clone, Default)]
 pub struct LessonTree {
     topics: Vec<Topic>,
     lessons: BTreeMap<String, Lesson>,
+    /// Menu groups from `groups.toml`; empty when the tree has none.
+    groups: Vec<TopicGroup>,
 }
 
 impl LessonTree {
@@ -142,7 +161,22 @@ impl LessonTree {
         LessonTree {
             topics,
             lessons: lessons.into_iter().map(|l| (l.id.clone(), l)).collect(),
+            groups: Vec::new(),
         }
+    }
+
+    /// The same tree with its menu groups (already checked against it).
+    pub fn with_groups(mut self, groups: Vec<TopicGroup>) -> Self {
+        self.groups = groups;
+        self
+    }
+
+    pub fn groups(&self) -> &[TopicGroup] {
+        &self.groups
+    }
+
+    pub fn group(&self, id: &str) -> Option<&TopicGroup> {
+        self.groups.iter().find(|g| g.id == id)
     }
 
     pub fn topics(&self) -> &[Topic] {

@@ -33,6 +33,8 @@ pub enum RenderError {
     Size { width: u32, height: u32 },
     #[error("cannot encode the picture as PNG: {0}")]
     Png(String),
+    #[error("a file a person sent is passed on by its channel, not drawn")]
+    Forwarded,
 }
 
 /// Draws pictures with the embedded fonts. Parsing the fonts is the costly
@@ -76,6 +78,13 @@ impl Renderer {
     /// The bar chart as a PNG image.
     pub fn chart_png(&self, view: &ChartView) -> Result<Vec<u8>, RenderError> {
         self.png(&self.chart_svg(view))
+    }
+
+    /// Any SVG document as a PNG image, drawn with the embedded fonts only.
+    /// Lesson pictures are drawn this way (`examples/lesson_pictures.rs`), so
+    /// they use the same letters as the certificates.
+    pub fn svg_png(&self, svg: &str) -> Result<Vec<u8>, RenderError> {
+        self.png(svg)
     }
 
     fn png(&self, svg: &str) -> Result<Vec<u8>, RenderError> {

@@ -30,7 +30,7 @@ use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
 
 use super::facts::{self, BackupNote, unix_now};
-use super::integrity::{CounterDifference, Recount, RuleCheck, compare_counters};
+use super::integrity::{CounterDifference, Recount, RuleCheck, compare_counters, recountable};
 use super::{Record, SledStore, Store, StoreError, files};
 use crate::area::AreaTree;
 use crate::core::stats::CounterKey;
@@ -674,7 +674,7 @@ pub fn restore(
                 quarter,
                 metric,
                 value,
-            } if *value != 0 => {
+            } if *value != 0 && recountable(metric) => {
                 stored.insert(
                     CounterKey {
                         scope: scope.clone(),
@@ -707,7 +707,7 @@ pub fn restore(
             let snapshot = snapshot.to_path_buf();
             std::thread::spawn(move || {
                 read_snapshot(&snapshot, &mut |record| {
-                    if matches!(record, Record::Counter { .. }) {
+                    if matches!(&record, Record::Counter { metric, .. } if recountable(metric)) {
                         return Ok(()); // replaced by the recount below
                     }
                     tx.send(record).map_err(|_| BackupError::Invalid {

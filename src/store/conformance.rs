@@ -7,8 +7,9 @@ use crate::core::stats::CounterKey;
 use crate::core::{
     AuditAction, AuditEntry, Certificate, CompletedLesson, Completion, Lang, Learner, LearnerId,
     LessonProgress, Link, LinkKind, Mentor, Message, Outgoing, QuizAttempt, Recipient, Role,
-    Session, Staff, Text,
+    Session, Staff, Text, Timer, TimerKind,
 };
+use crate::core::{HelpThread, ThreadState};
 
 fn id(s: &str) -> LearnerId {
     LearnerId::new(s).unwrap()
@@ -213,6 +214,133 @@ pub(crate) fn run(store: &dyn Store) {
     staff_links_and_certificates(store);
     invites_and_revokes_race_safely(store);
     counters_and_mentees(store);
+    threads_and_timers(store);
+}
+
+fn thread(version: u32, state: ThreadState) -> HelpThread {
+    HelpThread {
+        id: "Q1AB-CD23".into(),
+        version,
+        learner: id("tg:70"),
+        learner_channel: "telegram".into(),
+        learner_lang: Lang::new("vi"),
+        learner_name: "Bà Tư".into(),
+        area: Some("ward".into()),
+        lesson: None,
+        step: None,
+        asked: 500,
+        level: 0,
+        routed_to: vec![id("tg:71")],
+        passed: vec![],
+        state,
+        messages: vec![],
+        first_answer: None,
+    }
+}
+
+/// Questions are versioned (a stale write refuses the whole change), open
+/// ones are listed; timers come back when due, in order, and go with the
+/// commit that handled them.
+fn threads_and_timers(store: &dyn Store) {
+    let learner = Learner::new(id("tg:70"), "telegram", "Bà Tư", 500);
+    let open = thread(1, ThreadState::Open);
+    let timer = Timer {
+        due: 900,
+        learner: learner.id.clone(),
+        kind: TimerKind::Escalate {
+            thread: open.id.clone(),
+        },
+    };
+    let later = Timer {
+        due: 2_000,
+        learner: learner.id.clone(),
+        kind: TimerKind::Reminder,
+    };
+    store
+        .commit(&Change {
+            threads: std::slice::from_ref(&open),
+            timers: &[later.clone(), timer.clone()],
+            ..Change::of(&learner)
+        })
+        .unwrap();
+    assert_eq!(store.help_thread(&open.id).unwrap(), Some(open.clone()));
+    assert_eq!(store.open_threads().unwrap(), vec![open.clone()]);
+
+    // Two writers from version 1: the first wins, the second is refused whole.
+    let taken = thread(
+        2,
+        ThreadState::Taken {
+            by: id("tg:71"),
+            name: "Minh".into(),
+            channel: "telegram".into(),
+            lang: Lang::new("vi"),
+            at: 600,
+        },
+    );
+    let volunteer = Learner::new(id("tg:71"), "telegram", "Minh", 600);
+    store
+        .commit(&Change {
+            threads: std::slice::from_ref(&taken),
+            ..Change::of(&volunteer)
+        })
+        .unwrap();
+    let mut rival = Learner::new(id("tg:72"), "telegram", "Hoa", 600);
+    rival.display_name = "Hoa".into();
+    let stale = thread(
+        2,
+        ThreadState::Closed {
+            at: 601,
+            by_learner: false,
+            helped: None,
+        },
+    );
+    let refused = store.commit(&Change {
+        threads: std::slice::from_ref(&stale),
+        ..Change::of(&rival)
+    });
+    assert!(
+        matches!(refused, Err(StoreError::Conflict { .. })),
+        "{refused:?}"
+    );
+    assert_eq!(
+        store.load(&rival.id).unwrap(),
+        None,
+        "nothing of it written"
+    );
+    assert_eq!(store.help_thread(&open.id).unwrap(), Some(taken.clone()));
+
+    // Closing takes it off the open list.
+    let closed = thread(
+        3,
+        ThreadState::Closed {
+            at: 700,
+            by_learner: true,
+            helped: Some(true),
+        },
+    );
+    store
+        .commit(&Change {
+            threads: std::slice::from_ref(&closed),
+            ..Change::of(&learner)
+        })
+        .unwrap();
+    assert_eq!(store.open_threads().unwrap(), vec![]);
+
+    assert_eq!(store.timers_due(899, 10).unwrap(), vec![]);
+    let due = store.timers_due(5_000, 10).unwrap();
+    assert_eq!(
+        due.iter().map(|(_, t)| t.clone()).collect::<Vec<_>>(),
+        vec![timer, later]
+    );
+    store
+        .commit(&Change {
+            timer_done: Some(&due[0].0),
+            ..Change::of(&learner)
+        })
+        .unwrap();
+    let left = store.timers_due(5_000, 10).unwrap();
+    assert_eq!(left.len(), 1);
+    assert_eq!(left[0].1.kind, TimerKind::Reminder);
 }
 
 fn staff_links_and_certificates(store: &dyn Store) {

@@ -46,10 +46,15 @@ pub enum Kind {
     Audit,
     Mentees,
     Counters,
+    /// Questions to volunteers.
+    Threads,
+    /// The index of questions still open.
+    OpenThreads,
+    Timers,
 }
 
 impl Kind {
-    pub const ALL: [Kind; 10] = [
+    pub const ALL: [Kind; 13] = [
         Kind::Learners,
         Kind::Completions,
         Kind::Log,
@@ -60,6 +65,9 @@ impl Kind {
         Kind::Audit,
         Kind::Mentees,
         Kind::Counters,
+        Kind::Threads,
+        Kind::OpenThreads,
+        Kind::Timers,
     ];
 
     /// The key prefix of the kind in the sled layout (see `sled_store`).
@@ -75,6 +83,9 @@ impl Kind {
             Kind::Audit => b'A',
             Kind::Mentees => b'M',
             Kind::Counters => b'S',
+            Kind::Threads => b'H',
+            Kind::OpenThreads => b'N',
+            Kind::Timers => b'W',
         }
     }
 
@@ -105,6 +116,9 @@ impl Kind {
             Kind::Audit => "audit entries",
             Kind::Mentees => "mentor links of learners",
             Kind::Counters => "figure counters",
+            Kind::Threads => "questions to volunteers",
+            Kind::OpenThreads => "open questions",
+            Kind::Timers => "reminders and other timers",
         }
     }
 }
@@ -236,7 +250,7 @@ impl Scan {
                 if kind.summed() {
                     tally.sum = tally.sum.wrapping_add(record_hash(key, value));
                 }
-                if matches!(kind, Kind::Log | Kind::Audit | Kind::Outbox)
+                if matches!(kind, Kind::Log | Kind::Audit | Kind::Outbox | Kind::Timers)
                     && let Some(seq) = seq_suffix(key)
                 {
                     self.max_seq = Some(self.max_seq.map_or(seq, |s| s.max(seq)));

@@ -12,8 +12,8 @@ use std::sync::{Arc, Mutex};
 use super::{Change, Record, Store, StoreError};
 use crate::core::stats::Quarter;
 use crate::core::{
-    AuditEntry, Certificate, Completion, Learner, LearnerId, Link, Queued, QueuedId, QuizAttempt,
-    Staff, Timestamp,
+    AuditEntry, Certificate, Completion, HelpThread, Learner, LearnerId, Link, Queued, QueuedId,
+    QuizAttempt, Staff, Timer, TimerId, Timestamp,
 };
 
 type Hook = Box<dyn FnOnce(&dyn Store) + Send>;
@@ -162,6 +162,26 @@ impl Store for FailingStore {
     fn outbox_remove(&self, id: &QueuedId) -> Result<(), StoreError> {
         self.write()?;
         self.inner.outbox_remove(id)
+    }
+    fn staff_list(&self) -> Result<Vec<(LearnerId, Staff)>, StoreError> {
+        self.read()?;
+        self.inner.staff_list()
+    }
+    fn help_thread(&self, id: &str) -> Result<Option<HelpThread>, StoreError> {
+        self.read()?;
+        self.inner.help_thread(id)
+    }
+    fn open_threads(&self) -> Result<Vec<HelpThread>, StoreError> {
+        self.read()?;
+        self.inner.open_threads()
+    }
+    fn timers_due(
+        &self,
+        now: Timestamp,
+        limit: usize,
+    ) -> Result<Vec<(TimerId, Timer)>, StoreError> {
+        self.read()?;
+        self.inner.timers_due(now, limit)
     }
     fn flush(&self) -> Result<(), StoreError> {
         self.write()?;

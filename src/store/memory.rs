@@ -7,8 +7,8 @@ use std::sync::Mutex;
 use super::{Change, Record, Store, StoreError};
 use crate::core::stats::{CounterKey, Quarter};
 use crate::core::{
-    AuditEntry, Certificate, Completion, Learner, LearnerId, LessonProgress, Link, Outgoing,
-    Queued, QueuedId, QuizAttempt, Staff, Timestamp,
+    AuditEntry, Certificate, Completion, HelpThread, Learner, LearnerId, LessonProgress, Link,
+    Outgoing, Queued, QueuedId, QuizAttempt, Staff, Timer, TimerId, Timestamp,
 };
 
 #[derive(Debug, Default)]
@@ -35,6 +35,8 @@ struct Inner {
     audit: BTreeMap<u64, AuditEntry>,
     counters: BTreeMap<CounterKey, i64>,
     mentees: BTreeSet<(LearnerId, LearnerId)>,
+    threads: BTreeMap<String, HelpThread>,
+    timers: BTreeMap<TimerId, Timer>,
 }
 
 impl MemoryStore {
@@ -80,6 +82,14 @@ impl Store for MemoryStore {
             if change.staff.iter().any(|(w, _)| w == who) && inner.staff.get(who) != seen.as_ref() {
                 return Err(StoreError::Stale {
                     record: format!("role of {}", who.as_str()),
+                });
+            }
+        }
+        for thread in change.threads {
+            let stored = inner.threads.get(&thread.id).map_or(0, |t| t.version);
+            if stored + 1 != thread.version {
+                return Err(StoreError::Conflict {
+                    code: thread.id.clone(),
                 });
             }
         }
@@ -130,6 +140,20 @@ impl Store for MemoryStore {
             inner.next_seq += 1;
             let seq = inner.next_seq;
             inner.audit.insert(seq, entry.clone());
+        }
+        for thread in change.threads {
+            inner.threads.insert(thread.id.clone(), thread.clone());
+        }
+        for timer in change.timers {
+            inner.next_seq += 1;
+            let id = TimerId {
+                due: timer.due,
+                seq: inner.next_seq,
+            };
+            inner.timers.insert(id, timer.clone());
+        }
+        if let Some(done) = change.timer_done {
+            inner.timers.remove(done);
         }
         for (key, delta) in change.counters {
             *inner.counters.entry(key.clone()).or_default() += delta;
@@ -253,6 +277,44 @@ impl Store for MemoryStore {
         Ok(())
     }
 
+    fn staff_list(&self) -> Result<Vec<(LearnerId, Staff)>, StoreError> {
+        let inner = self.lock();
+        Ok(inner
+            .staff
+            .iter()
+            .map(|(id, s)| (id.clone(), s.clone()))
+            .collect())
+    }
+
+    fn help_thread(&self, id: &str) -> Result<Option<HelpThread>, StoreError> {
+        Ok(self.lock().threads.get(id).cloned())
+    }
+
+    fn open_threads(&self) -> Result<Vec<HelpThread>, StoreError> {
+        let inner = self.lock();
+        Ok(inner
+            .threads
+            .values()
+            .filter(|t| t.is_open())
+            .cloned()
+            .collect())
+    }
+
+    fn timers_due(
+        &self,
+        now: Timestamp,
+        limit: usize,
+    ) -> Result<Vec<(TimerId, Timer)>, StoreError> {
+        let inner = self.lock();
+        Ok(inner
+            .timers
+            .iter()
+            .take_while(|(id, _)| id.due <= now)
+            .take(limit)
+            .map(|(id, t)| (id.clone(), t.clone()))
+            .collect())
+    }
+
     fn flush(&self) -> Result<(), StoreError> {
         Ok(())
     }
@@ -313,6 +375,11 @@ impl Store for MemoryStore {
                 key: k.clone(),
                 value: v.clone(),
             }));
+            out.extend(inner.threads.values().cloned().map(Record::Thread));
+            out.extend(inner.timers.iter().map(|(id, timer)| Record::Timer {
+                seq: id.seq,
+                timer: timer.clone(),
+            }));
             out
         };
         records.into_iter().try_for_each(sink)
@@ -333,7 +400,9 @@ impl Store for MemoryStore {
             && inner.links.is_empty()
             && inner.certificates.is_empty()
             && inner.audit.is_empty()
-            && inner.counters.is_empty();
+            && inner.counters.is_empty()
+            && inner.threads.is_empty()
+            && inner.timers.is_empty();
         if !empty {
             return Err(StoreError::NotEmpty);
         }
@@ -403,6 +472,17 @@ impl Store for MemoryStore {
                 }
                 Record::Channel { key, value } => {
                     inner.channel.insert(key, value);
+                }
+                Record::Thread(thread) => {
+                    inner.threads.insert(thread.id.clone(), thread);
+                }
+                Record::Timer { seq, timer } => {
+                    inner.next_seq = inner.next_seq.max(seq);
+                    let id = TimerId {
+                        due: timer.due,
+                        seq,
+                    };
+                    inner.timers.insert(id, timer);
                 }
             }
             count += 1;

@@ -25,8 +25,8 @@ pub use sled_store::SledStore;
 
 use crate::core::stats::{CounterKey, Quarter};
 use crate::core::{
-    AuditEntry, Certificate, Completion, Directory, Learner, LearnerId, LessonProgress, Link,
-    Outgoing, Queued, QueuedId, QuizAttempt, Staff, Timestamp, Unavailable,
+    AuditEntry, Certificate, Completion, Directory, HelpThread, Learner, LearnerId, LessonProgress,
+    Link, Outgoing, Queued, QueuedId, QuizAttempt, Staff, Timer, TimerId, Timestamp, Unavailable,
 };
 
 /// Everything one handled event changes, written together.
@@ -60,6 +60,14 @@ pub struct Change<'a> {
     /// The learner's mentor before the change, when it changed (for the
     /// mentor → mentees index).
     pub mentor_before: Option<Option<&'a LearnerId>>,
+    /// Questions to volunteers, new or changed. Each thread's `version` must
+    /// be the stored one plus one (1 for a new thread), or the whole change
+    /// is refused with `Conflict`: two volunteers cannot both take one.
+    pub threads: &'a [HelpThread],
+    /// Timers to set.
+    pub timers: &'a [Timer],
+    /// The timer this change handled: removed in the same write.
+    pub timer_done: Option<&'a TimerId>,
 }
 
 impl<'a> Change<'a> {
@@ -80,6 +88,9 @@ impl<'a> Change<'a> {
             audit: &[],
             counters: &[],
             mentor_before: None,
+            threads: &[],
+            timers: &[],
+            timer_done: None,
         }
     }
 }
@@ -136,6 +147,19 @@ pub trait Store: Send + Sync {
     /// Removes a message from the outbox once it is sent (or can never be);
     /// durable when this returns, so it is not sent again after a restart.
     fn outbox_remove(&self, id: &QueuedId) -> Result<(), StoreError>;
+
+    /// Everyone with a stored role.
+    fn staff_list(&self) -> Result<Vec<(LearnerId, Staff)>, StoreError>;
+
+    fn help_thread(&self, id: &str) -> Result<Option<HelpThread>, StoreError>;
+
+    /// Questions not yet closed, in no particular order.
+    fn open_threads(&self) -> Result<Vec<HelpThread>, StoreError>;
+
+    /// Up to `limit` timers due at `now`, earliest first. They stay until a
+    /// commit names them in `timer_done`.
+    fn timers_due(&self, now: Timestamp, limit: usize)
+    -> Result<Vec<(TimerId, Timer)>, StoreError>;
 
     /// Makes every earlier write durable.
     fn flush(&self) -> Result<(), StoreError>;
@@ -218,6 +242,15 @@ impl Directory for StoreDirectory<'_> {
     }
     fn certificate(&self, code: &str) -> Result<Option<Certificate>, Unavailable> {
         self.0.certificate(code).map_err(unavailable)
+    }
+    fn staff_list(&self) -> Result<Vec<(LearnerId, Staff)>, Unavailable> {
+        self.0.staff_list().map_err(unavailable)
+    }
+    fn help_thread(&self, id: &str) -> Result<Option<HelpThread>, Unavailable> {
+        self.0.help_thread(id).map_err(unavailable)
+    }
+    fn open_threads(&self) -> Result<Vec<HelpThread>, Unavailable> {
+        self.0.open_threads().map_err(unavailable)
     }
 }
 

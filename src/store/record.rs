@@ -9,8 +9,8 @@
 use serde::{Deserialize, Serialize};
 
 use crate::core::{
-    AuditEntry, Certificate, Completion, Learner, LearnerId, Link, Outgoing, QuizAttempt, Staff,
-    Timestamp,
+    AuditEntry, Certificate, Completion, HelpThread, Learner, LearnerId, Link, Outgoing,
+    QuizAttempt, Staff, Timer, Timestamp,
 };
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -55,6 +55,14 @@ pub enum Record {
         key: String,
         value: String,
     },
+    /// A question to volunteers, with its answers.
+    Thread(HelpThread),
+    /// Something to do later (a reminder, an escalation), with its place
+    /// among timers due at the same time.
+    Timer {
+        seq: u64,
+        timer: Timer,
+    },
 }
 
 impl Record {
@@ -72,11 +80,13 @@ impl Record {
             Record::Outbox { .. } => "outbox",
             Record::Counter { .. } => "counter",
             Record::Channel { .. } => "channel",
+            Record::Thread(_) => "thread",
+            Record::Timer { .. } => "timer",
         }
     }
 
     /// Every kind, in the order reports list them.
-    pub const KINDS: [&'static str; 11] = [
+    pub const KINDS: [&'static str; 13] = [
         "learner",
         "attempt",
         "completion",
@@ -88,6 +98,8 @@ impl Record {
         "outbox",
         "counter",
         "channel",
+        "thread",
+        "timer",
     ];
 }
 

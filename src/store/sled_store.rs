@@ -22,12 +22,16 @@
 //! - `A\0<seq>` the audit log, JSON
 //! - `S\0<scope>\0<quarter>\0<metric>` a counter, big-endian i64; the
 //!   quarter is a big-endian u32 so a period is one range read
+//! - `H\0<id>` a question to volunteers, JSON; `N\0<id>` marks it open;
+//!   a write must carry the stored version plus one (checked in the
+//!   transaction), so two volunteers cannot both take a question
+//! - `W\0<due>\0<seq>` a timer, JSON, ordered by due time like the outbox
 //! - `F\0facts` the integrity facts (`facts.rs`): a count and checksum per
 //!   kind, rewritten in every transaction that changes a tallied record
 //!
 //! `<seq>` is a big-endian number from the facts, so keys sort in time order.
 //!
-//! Beside sled's files, `integrity.json` (the marker) remembers the last
+//! Beside sled's files, `integrity.marker` remembers the last
 //! facts known to be on disk. At open the facts are checked against a full
 //! read of the store and against the marker; a store that lost records, went
 //! back in time or reads as new is refused with a message saying what is
@@ -53,8 +57,8 @@ use super::facts::{self, Facts, Marker, MarkerFile, Problem, Scan};
 use super::{Change, Record, Store, StoreError, files};
 use crate::core::stats::{CounterKey, Quarter};
 use crate::core::{
-    AuditEntry, Certificate, Completion, Learner, LearnerId, Link, Outgoing, Queued, QueuedId,
-    QuizAttempt, Staff, Timestamp,
+    AuditEntry, Certificate, Completion, HelpThread, Learner, LearnerId, Link, Outgoing, Queued,
+    QueuedId, QuizAttempt, Staff, Timer, TimerId, Timestamp,
 };
 
 const SCHEMA_KEY: &[u8] = b"schema";
@@ -847,6 +851,37 @@ impl SledStore {
                     let now = tx.get(k)?.map_or(0, |v| counter_value(&v)) + delta;
                     w.put(k.clone(), &now.to_be_bytes())?;
                 }
+                for thread in change.threads {
+                    // Written by someone else since it was read: refuse all.
+                    let k = key(&[b"H", thread.id.as_bytes()]);
+                    let stored = match tx.get(&k)? {
+                        Some(v) => {
+                            decode::<HelpThread>(&k, &v)
+                                .map_err(ConflictableTransactionError::Abort)?
+                                .version
+                        }
+                        None => 0,
+                    };
+                    if stored + 1 != thread.version {
+                        return abort(StoreError::Conflict {
+                            code: thread.id.clone(),
+                        });
+                    }
+                    w.put(k, &encode(thread))?;
+                    let open = key(&[b"N", thread.id.as_bytes()]);
+                    if thread.is_open() {
+                        w.put(open, &[])?;
+                    } else {
+                        w.remove(open)?;
+                    }
+                }
+                for timer in change.timers {
+                    let seq = w.facts.take_seq();
+                    w.put(timer_key(timer.due, seq), &encode(timer))?;
+                }
+                if let Some(done) = change.timer_done {
+                    w.remove(timer_key(done.due, done.seq))?;
+                }
                 w.finish()
             })
             .map_err(tx_error)?;
@@ -887,6 +922,8 @@ impl Store for SledStore {
             let facts = self.commit_records(open, change)?;
             let must_flush = !change.completions.is_empty()
                 || !change.outbox.is_empty()
+                || !change.threads.is_empty()
+                || change.timer_done.is_some()
                 || !change.staff.is_empty()
                 || !change.certificates.is_empty()
                 || change.claim.is_some();
@@ -1058,6 +1095,68 @@ impl Store for SledStore {
                 self.after_flush(facts)?;
             }
             Ok(())
+        })
+    }
+
+    fn staff_list(&self) -> Result<Vec<(LearnerId, Staff)>, StoreError> {
+        let prefix = key(&[b"R", b""]);
+        self.with_open(|open| {
+            open.records
+                .scan_prefix(&prefix)
+                .map(|entry| {
+                    let (k, v) = entry.map_err(io)?;
+                    let id = String::from_utf8_lossy(&k[prefix.len()..]).into_owned();
+                    let id = LearnerId::new(id).ok_or_else(|| StoreError::Corrupt {
+                        key: String::from_utf8_lossy(&k).into_owned(),
+                        reason: "not a learner id".into(),
+                    })?;
+                    Ok((id, decode(&k, &v)?))
+                })
+                .collect()
+        })
+    }
+
+    fn help_thread(&self, id: &str) -> Result<Option<HelpThread>, StoreError> {
+        self.get_json(&key(&[b"H", id.as_bytes()]))
+    }
+
+    fn open_threads(&self) -> Result<Vec<HelpThread>, StoreError> {
+        let prefix = key(&[b"N", b""]);
+        let ids = self.with_open(|open| {
+            open.records
+                .scan_prefix(&prefix)
+                .map(|entry| Ok(entry.map_err(io)?.0[prefix.len()..].to_vec()))
+                .collect::<Result<Vec<Vec<u8>>, StoreError>>()
+        })?;
+        let mut found = Vec::new();
+        for id in ids {
+            found.extend(self.get_json::<HelpThread>(&key(&[b"H", &id]))?);
+        }
+        Ok(found)
+    }
+
+    fn timers_due(
+        &self,
+        now: Timestamp,
+        limit: usize,
+    ) -> Result<Vec<(TimerId, Timer)>, StoreError> {
+        let start = key(&[b"W", b""]);
+        let end = key(&[b"W", &due_bytes(now.saturating_add(1))]);
+        self.with_open(|open| {
+            open.records
+                .range(start..end)
+                .take(limit)
+                .map(|entry| {
+                    let (k, v) = entry.map_err(io)?;
+                    let timer: Timer = decode(&k, &v)?;
+                    let seq_bytes: [u8; 8] = k[k.len() - 8..].try_into().expect("8-byte suffix");
+                    let id = TimerId {
+                        due: timer.due,
+                        seq: u64::from_be_bytes(seq_bytes),
+                    };
+                    Ok((id, timer))
+                })
+                .collect()
         })
     }
 
@@ -1312,7 +1411,13 @@ fn to_record(k: &[u8], v: &[u8]) -> Result<Option<Record>, StoreError> {
                 value: counter_value(v),
             }
         }
-        Some(b'M') => return Ok(None),
+        Some(b'H') => Record::Thread(decode(k, v)?),
+        Some(b'W') => Record::Timer {
+            seq: seq(),
+            timer: decode(k, v)?,
+        },
+        // Derived: rebuilt from learners (mentees) and threads (open ones).
+        Some(b'M' | b'N') => return Ok(None),
         _ => {
             return Err(StoreError::Corrupt {
                 key: text(k).replace('\0', "/"),
@@ -1371,6 +1476,14 @@ fn from_record(record: &Record) -> Vec<(Vec<u8>, Vec<u8>)> {
         Record::Channel { key: name, value } => {
             vec![(key(&[b"K", name.as_bytes()]), value.as_bytes().to_vec())]
         }
+        Record::Thread(thread) => {
+            let mut out = vec![(key(&[b"H", thread.id.as_bytes()]), encode(thread))];
+            if thread.is_open() {
+                out.push((key(&[b"N", thread.id.as_bytes()]), Vec::new()));
+            }
+            out
+        }
+        Record::Timer { seq, timer } => vec![(timer_key(timer.due, *seq), encode(timer))],
     }
 }
 
@@ -1385,6 +1498,9 @@ fn is_light(change: &Change<'_>) -> bool {
         && change.audit.is_empty()
         && change.counters.is_empty()
         && change.mentor_before.is_none()
+        && change.threads.is_empty()
+        && change.timers.is_empty()
+        && change.timer_done.is_none()
 }
 
 fn counter_key(k: &CounterKey) -> Vec<u8> {
@@ -1398,6 +1514,10 @@ fn counter_key(k: &CounterKey) -> Vec<u8> {
 
 fn counter_value(bytes: &[u8]) -> i64 {
     bytes.try_into().map(i64::from_be_bytes).unwrap_or_default()
+}
+
+fn timer_key(due: Timestamp, seq: u64) -> Vec<u8> {
+    key(&[b"W", &due_bytes(due), &seq.to_be_bytes()])
 }
 
 fn outbox_key(id: &QueuedId) -> Vec<u8> {

@@ -29,7 +29,7 @@ use serde_json::{Value, json};
 use teloxide::types::{ChatKind, Update, UpdateKind, User};
 
 use crate::app::App;
-use crate::core::{Action, Input, Lang, LearnerId, Place, Text};
+use crate::core::{Action, Input, Lang, LearnerId, Media, MediaKind, Place, Text};
 use crate::engine::Event;
 
 pub use api::{Api, ApiError, Token};
@@ -251,12 +251,14 @@ impl Telegram {
         let (from, chat, input, press): (User, _, Input, _) = match update.kind {
             UpdateKind::Message(message) => {
                 let from = message.from.clone()?;
-                let text = message
-                    .text()
-                    .or_else(|| message.caption())
-                    .unwrap_or_default()
-                    .to_string();
-                (from, message.chat, Input::Text(text), None)
+                let input = media_input(&message).unwrap_or_else(|| {
+                    let text = message
+                        .text()
+                        .or_else(|| message.caption())
+                        .unwrap_or_default();
+                    Input::Text(text.to_string())
+                });
+                (from, message.chat, input, None)
             }
             UpdateKind::CallbackQuery(query) => {
                 let message = query.message.as_ref()?;
@@ -360,6 +362,28 @@ impl Telegram {
                 let caption = Caption::new(caption, keyboard);
                 self.upload("sendPhoto", chat_id, &file, &caption, retry)
                     .await?;
+            }
+            Part::Forward {
+                file_id,
+                caption,
+                keyboard,
+                ..
+            } => {
+                let method = part.method();
+                let field = match method {
+                    "sendPhoto" => "photo",
+                    "sendVoice" => "voice",
+                    _ => "document",
+                };
+                let mut body = json!({"chat_id": chat_id, field: file_id});
+                if let Some(text) = caption {
+                    body["caption"] = json!(text);
+                    body["parse_mode"] = json!("HTML");
+                }
+                if let Some(keyboard) = keyboard {
+                    body["reply_markup"] = keyboard.clone();
+                }
+                retry.run(method, || self.api.call(method, &body)).await?;
             }
             Part::Document {
                 document,
@@ -531,6 +555,32 @@ async fn pause(shutdown: &mut tokio::sync::watch::Receiver<bool>, duration: Dura
         _ = tokio::time::sleep(duration) => {}
         _ = shutdown.wait_for(|stop| *stop) => {}
     }
+}
+
+/// A photo, voice message or other file (its caption is not read: a
+/// person should see it), with Telegram's `file_id` to pass it on.
+fn media_input(message: &teloxide::types::Message) -> Option<Input> {
+    let (kind, file) = if let Some(sizes) = message.photo() {
+        (MediaKind::Photo, sizes.last().map(|p| p.file.id.0.clone()))
+    } else if let Some(voice) = message.voice() {
+        (MediaKind::Voice, Some(voice.file.id.0.clone()))
+    } else if let Some(audio) = message.audio() {
+        (MediaKind::Voice, Some(audio.file.id.0.clone()))
+    } else if let Some(video) = message.video() {
+        (MediaKind::Other, Some(video.file.id.0.clone()))
+    } else if let Some(note) = message.video_note() {
+        (MediaKind::Other, Some(note.file.id.0.clone()))
+    } else if let Some(document) = message.document() {
+        (MediaKind::Other, Some(document.file.id.0.clone()))
+    } else if message.sticker().is_some() {
+        (MediaKind::Other, None)
+    } else {
+        return None;
+    };
+    Some(Input::Media(Media {
+        kind,
+        file: file.map(|id| format!("{}{id}", render::FILE_PREFIX)),
+    }))
 }
 
 fn unix_now() -> i64 {

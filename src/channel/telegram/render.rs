@@ -11,7 +11,7 @@ use serde_json::{Value, json};
 use teloxide::utils::html::escape;
 
 use super::split::{MAX_CAPTION_CHARS, MAX_MESSAGE_CHARS, split_html, units};
-use crate::core::{Attachment, Block, Callback, Document, Lang, Message, Target};
+use crate::core::{Attachment, Block, Callback, Document, Lang, Media, MediaKind, Message, Target};
 use crate::i18n::Localizer;
 
 /// Telegram's limit for callback data, in bytes.
@@ -49,6 +49,14 @@ pub enum Part {
         caption: Option<String>,
         keyboard: Option<Value>,
     },
+    /// A learner's photo or voice message passed on to a volunteer (or the
+    /// other way round), by Telegram's own `file_id`.
+    Forward {
+        kind: MediaKind,
+        file_id: String,
+        caption: Option<String>,
+        keyboard: Option<Value>,
+    },
     /// `sendMessage` with HTML.
     Text {
         html: String,
@@ -62,9 +70,22 @@ impl Part {
         match self {
             Part::Photo { .. } | Part::Drawn { .. } => "sendPhoto",
             Part::Document { .. } => "sendDocument",
+            Part::Forward { kind, .. } => match kind {
+                MediaKind::Photo => "sendPhoto",
+                MediaKind::Voice => "sendVoice",
+                MediaKind::Other => "sendDocument",
+            },
             Part::Text { .. } => "sendMessage",
         }
     }
+}
+
+/// Media references made by this channel are `tg:<file_id>`.
+pub const FILE_PREFIX: &str = "tg:";
+
+/// The Telegram `file_id` of a forwarded file, if it came from Telegram.
+fn telegram_file(media: &Media) -> Option<&str> {
+    media.file.as_deref()?.strip_prefix(FILE_PREFIX)
 }
 
 impl Rendered {
@@ -76,13 +97,19 @@ impl Rendered {
         let mut parts = Vec::new();
         let fits_caption = units(&self.html) <= MAX_CAPTION_CHARS;
         let caption = (fits_caption && !self.html.is_empty()).then(|| self.html.clone());
-        let text_follows = !fits_caption || self.attachment.is_none();
+        // A file from another platform cannot be passed on here: the text
+        // alone says what was sent.
+        let attachment = self.attachment.as_ref().filter(|a| match a {
+            Attachment::Forward(media) => telegram_file(media).is_some(),
+            _ => true,
+        });
+        let text_follows = !fits_caption || attachment.is_none();
         let attachment_keyboard = if text_follows && !self.html.is_empty() {
             None
         } else {
             self.keyboard.clone()
         };
-        match &self.attachment {
+        match attachment {
             Some(Attachment::Picture(path)) => parts.push(Part::Photo {
                 path: path.clone(),
                 caption: caption.filter(|_| !text_follows),
@@ -93,6 +120,16 @@ impl Rendered {
                 caption: caption.filter(|_| !text_follows),
                 keyboard: attachment_keyboard,
             }),
+            Some(Attachment::Forward(media)) => {
+                if let Some(file_id) = telegram_file(media) {
+                    parts.push(Part::Forward {
+                        kind: media.kind,
+                        file_id: file_id.to_string(),
+                        caption: caption.filter(|_| !text_follows),
+                        keyboard: attachment_keyboard,
+                    });
+                }
+            }
             Some(drawn @ (Attachment::Chart(_) | Attachment::Certificate(_))) => {
                 parts.push(Part::Drawn {
                     attachment: drawn.clone(),

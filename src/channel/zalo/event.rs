@@ -12,7 +12,7 @@
 use serde::Deserialize;
 use sha2::{Digest, Sha256};
 
-use crate::core::Input;
+use crate::core::{Input, Media, MediaKind};
 
 /// Query-button payloads start with this, so a button press is told apart
 /// from typed text; the rest is the core's callback data, checked by the core.
@@ -110,8 +110,8 @@ pub fn parse(body: &[u8]) -> Result<Incoming, BadEvent> {
                 Kind::Unfollow { user }
             }
         }
-        // Every message a user sends to the OA; anything but text (a sticker,
-        // a photo) is read as empty text, which the core answers with a hint.
+        // Every message a user sends to the OA: text, or a photo, voice
+        // message or other file, which the core cannot read and says so.
         name if name.starts_with("user_send_") && !name.contains("group") => {
             let user = user_id(raw.sender.as_ref()).ok_or(BadEvent::Lacks("sender.id"))?;
             let msg_id = msg_id.ok_or(BadEvent::Lacks("message.msg_id"))?;
@@ -120,9 +120,17 @@ pub fn parse(body: &[u8]) -> Result<Incoming, BadEvent> {
             } else {
                 String::new()
             };
-            let input = match text.strip_prefix(BUTTON_PREFIX) {
-                Some(data) => Input::Button(data.to_string()),
-                None => Input::Text(text),
+            let media = match name {
+                "user_send_image" => Some(MediaKind::Photo),
+                "user_send_audio" | "user_send_voice" => Some(MediaKind::Voice),
+                "user_send_text" | "user_send_link" => None,
+                _ => Some(MediaKind::Other),
+            };
+            let input = match (media, text.strip_prefix(BUTTON_PREFIX)) {
+                // Passing Zalo files on is not built yet: no file reference.
+                (Some(kind), _) => Input::Media(Media { kind, file: None }),
+                (None, Some(data)) => Input::Button(data.to_string()),
+                (None, None) => Input::Text(text),
             };
             Kind::Message {
                 user,
@@ -194,8 +202,16 @@ mod tests {
             Kind::Message { input: Input::Button(ref d), .. } if d == "1:m"));
         let sticker = br#"{"event_name":"user_send_sticker","timestamp":"1","sender":{"id":"246"},
             "message":{"msg_id":"abe"}}"#;
-        assert!(matches!(parse(sticker).unwrap().kind,
-            Kind::Message { input: Input::Text(ref t), .. } if t.is_empty()));
+        assert!(matches!(
+            parse(sticker).unwrap().kind,
+            Kind::Message {
+                input: Input::Media(Media {
+                    kind: MediaKind::Other,
+                    ..
+                }),
+                ..
+            }
+        ));
         let follow =
             br#"{"event_name":"follow","timestamp":"1","follower":{"id":"246"},"oa_id":"9"}"#;
         let incoming = parse(follow).unwrap();

@@ -168,8 +168,19 @@ impl Zalo {
     }
 
     fn defer(&self, user: &str, item: &Outgoing) {
+        // A reminder exists to bring the learner back; once they write again
+        // it has no use, so one that cannot go freely now is dropped.
+        if is_reminder(&item.message) {
+            tracing::info!(user, "a reminder could not go as a free message; dropped");
+            return;
+        }
         let mut waiting = self.deferred(user);
         waiting.push(item.clone());
         self.set_deferred(user, &waiting);
     }
+}
+
+/// Reminders (the core's `reminder-*` messages) are not kept for later.
+fn is_reminder(message: &Message) -> bool {
+    message.keys().iter().any(|k| k.starts_with("reminder-"))
 }

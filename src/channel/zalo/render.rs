@@ -47,6 +47,9 @@ pub fn render(localizer: &Localizer, lang: &Lang, message: &Message) -> Vec<Part
     match &message.attachment {
         Some(Attachment::Picture(path)) => parts.push(Part::Image(path.clone())),
         Some(Attachment::Document(doc)) => parts.push(Part::File(doc.clone())),
+        // Passing a learner's photo on is not built for Zalo yet: the text
+        // names what was sent, and the volunteer asks in the thread.
+        Some(Attachment::Forward(_)) => {}
         Some(drawn @ (Attachment::Chart(_) | Attachment::Certificate(_))) => {
             parts.push(Part::Drawn(drawn.clone(), lang.clone()));
         }
