@@ -335,7 +335,7 @@ impl Store for MemoryStore {
                     .take_while(|((owner, _), _)| owner == id)
                     .map(|((_, lesson), p)| (lesson.clone(), p.clone()))
                     .collect();
-                out.push(Record::Learner(learner));
+                out.push(Record::Learner(Box::new(learner)));
             }
             out.extend(inner.attempts.values().cloned().map(Record::Attempt));
             out.extend(inner.completions.values().cloned().map(Record::Completion));
@@ -418,7 +418,7 @@ impl Store for MemoryStore {
                     if let Some(m) = &learner.mentor {
                         inner.mentees.insert((m.id.clone(), id.clone()));
                     }
-                    inner.learners.insert(id, learner);
+                    inner.learners.insert(id, *learner);
                 }
                 Record::Attempt(a) => {
                     let key = (a.learner.clone(), a.lesson.clone(), a.question);

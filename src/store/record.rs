@@ -16,8 +16,9 @@ use crate::core::{
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(tag = "record", content = "data", rename_all = "snake_case")]
 pub enum Record {
-    /// A learner with their progress in every lesson.
-    Learner(Learner),
+    /// A learner with their progress in every lesson (boxed: by far the
+    /// largest record).
+    Learner(Box<Learner>),
     /// The latest answer to one quiz question of one lesson.
     Attempt(QuizAttempt),
     /// A learner's latest completion of one lesson.

@@ -1361,7 +1361,7 @@ fn to_record(k: &[u8], v: &[u8]) -> Result<Option<Record>, StoreError> {
     };
     let seq = || facts::seq_suffix(k).unwrap_or_default();
     Ok(Some(match k.first() {
-        Some(b'L') => Record::Learner(decode(k, v)?),
+        Some(b'L') => Record::Learner(Box::new(decode(k, v)?)),
         Some(b'Q') => Record::Attempt(decode(k, v)?),
         Some(b'C') => Record::Completion(decode(k, v)?),
         Some(b'E') => Record::Logged {
