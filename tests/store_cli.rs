@@ -5,6 +5,7 @@ use std::path::Path;
 use std::process::{Output, Stdio};
 
 use hocvuso::store::SledStore;
+use hocvuso::store::facts::Marker;
 
 use crate::store_harness::{populate, sorted_records};
 use crate::support::{hocvuso, repo};
@@ -96,6 +97,24 @@ fn check_backup_restore_and_a_refusal_with_the_way_back() {
     let out = text(&restored);
     assert!(restored.status.success(), "{out}");
     assert!(out.contains("equal a recount"), "{out}");
+    {
+        let store = SledStore::open(&data).unwrap();
+        assert_eq!(sorted_records(&store).unwrap(), expected);
+    }
+
+    // The bot on the restored store, stopped normally, leaves the marker
+    // saying it was closed cleanly, with what it held at the end.
+    let mut chat = hocvuso("tests/fixtures/good")
+        .args(["chat", "--user", "lan", "--data"])
+        .arg(&data)
+        .stdin(Stdio::piped())
+        .stdout(Stdio::null())
+        .spawn()
+        .unwrap();
+    std::io::Write::write_all(&mut chat.stdin.take().unwrap(), b"1\n").unwrap();
+    assert!(chat.wait().unwrap().success());
+    let marker = Marker::read(&data).unwrap().unwrap();
+    assert!(marker.clean, "{marker:?}");
     let store = SledStore::open(&data).unwrap();
-    assert_eq!(sorted_records(&store).unwrap(), expected);
+    assert_eq!(store.facts().unwrap(), marker.facts);
 }
