@@ -30,7 +30,7 @@ use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use hocvuso::app::App;
-use hocvuso::channel::telegram::{Settings, Telegram, Token};
+use hocvuso::channel::telegram::{Secret, Settings, Telegram};
 use hocvuso::core::{Callback, Input, Lang, LearnerId, Place};
 use hocvuso::engine::Event;
 use hocvuso::i18n::Localizer;
@@ -89,7 +89,7 @@ fn bot_process() {
     eprintln!("bot: store with {LEARNERS} learners opened; {}", memory());
     let runtime = tokio::runtime::Runtime::new().unwrap();
     let report = runtime.block_on(async move {
-        let mut settings = Settings::new(Token::new("1:BENCH").unwrap());
+        let mut settings = Settings::new(Secret::for_url("1:BENCH").unwrap());
         settings.api_url = url;
         settings.poll_timeout = Duration::from_secs(1);
         let bot = Telegram::connect(app, settings).await.unwrap();

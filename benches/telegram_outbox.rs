@@ -19,7 +19,7 @@ use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 use fake_bot_api::{Enforce, FakeBotApi};
 use hocvuso::app::App;
-use hocvuso::channel::telegram::{Limits, Settings, Telegram, Token};
+use hocvuso::channel::telegram::{Limits, Secret, Settings, Telegram};
 use hocvuso::core::{Lang, Learner, LearnerId, Message, Outgoing, Phrase, Recipient};
 use hocvuso::i18n::Localizer;
 use hocvuso::lesson::load_tree;
@@ -49,7 +49,7 @@ async fn run(name: &str, messages: usize, scale: f64) {
         group_per_minute: 20.0 * scale,
         chat_per_second: scale,
     };
-    let mut settings = Settings::new(Token::new("1:BENCH").unwrap());
+    let mut settings = Settings::new(Secret::for_url("1:BENCH").unwrap());
     settings.api_url = fake.url.clone();
     settings.poll_timeout = Duration::from_secs(1);
     settings.outbox.limits = limits;

@@ -11,7 +11,7 @@ use std::sync::{Arc, Mutex};
 use crate::core::{
     Action, Context, Core, Input, Lang, Learner, LearnerId, Place, Reply, Timestamp, stats,
 };
-use crate::store::{Change, Store, StoreDirectory, StoreError};
+use crate::store::{Change, Store, StoreDirectory, StoreError, UpdateKey};
 
 /// One thing a learner did, as a channel reports it.
 #[derive(Debug, Clone)]
@@ -62,18 +62,53 @@ impl Engine {
     /// Handles an event; the actions are safe to send once this returns.
     pub fn handle(&self, event: &Event) -> Result<Handled, StoreError> {
         let _guard = self.lock_for(&event.learner);
-        match self.handle_locked(event) {
+        self.handle_retrying(event, None)
+    }
+
+    /// Handles an event the platform may deliver more than once: `update`
+    /// (its id for the delivery) is stored in the same write as the event's
+    /// effects, and a delivery already stored changes nothing and answers
+    /// nothing (`None`). Two deliveries at once are serialised by the
+    /// learner's lock, so the second sees the first's record.
+    pub fn handle_once(&self, event: &Event, update: &str) -> Result<Option<Handled>, StoreError> {
+        let _guard = self.lock_for(&event.learner);
+        if self.store.seen_update(event.channel, update)? {
+            tracing::debug!(
+                channel = event.channel,
+                update,
+                "delivered again; already handled"
+            );
+            return Ok(None);
+        }
+        let key = UpdateKey {
+            channel: event.channel,
+            key: update,
+            at: event.now,
+        };
+        self.handle_retrying(event, Some(key)).map(Some)
+    }
+
+    fn handle_retrying(
+        &self,
+        event: &Event,
+        update: Option<UpdateKey<'_>>,
+    ) -> Result<Handled, StoreError> {
+        match self.handle_locked(event, update) {
             // Someone used the same single-use code a moment earlier: run the
             // event again, and the core now sees the code as used.
             Err(StoreError::Conflict { code }) => {
                 tracing::info!(code, "single-use code taken concurrently, handling again");
-                self.handle_locked(event)
+                self.handle_locked(event, update)
             }
             other => other,
         }
     }
 
-    fn handle_locked(&self, event: &Event) -> Result<Handled, StoreError> {
+    fn handle_locked(
+        &self,
+        event: &Event,
+        update: Option<UpdateKey<'_>>,
+    ) -> Result<Handled, StoreError> {
         let mut learner = match self.store.load(&event.learner)? {
             Some(learner) => learner,
             None => Learner::new(
@@ -94,9 +129,10 @@ impl Engine {
             let reply = self
                 .core
                 .handle_group(&mut learner, &event.input, chat, &ctx);
-            // Most group talk changes nothing and writes nothing.
+            // Most group talk changes nothing and writes nothing (so a
+            // repeat of it is answered again, harmlessly).
             if has_records(&reply) || learner != before {
-                self.commit(&learner, None, &reply)?;
+                self.commit(&learner, None, &reply, update)?;
             }
             return Ok(Handled {
                 lang: learner.lang(),
@@ -108,7 +144,7 @@ impl Engine {
         }
         let before = learner.clone();
         let reply = self.core.handle_with(&mut learner, &event.input, &ctx);
-        self.commit(&learner, Some(&before), &reply)?;
+        self.commit(&learner, Some(&before), &reply, update)?;
         Ok(Handled {
             lang: learner.lang(),
             actions: reply.actions,
@@ -122,6 +158,7 @@ impl Engine {
         learner: &Learner,
         before: Option<&Learner>,
         reply: &Reply,
+        update: Option<UpdateKey<'_>>,
     ) -> Result<(), StoreError> {
         let changed: Vec<(&str, _)> = learner
             .progress
@@ -157,6 +194,7 @@ impl Engine {
             audit: &reply.audit,
             counters: &counters,
             mentor_before,
+            update,
         })
     }
 

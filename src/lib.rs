@@ -9,14 +9,18 @@
 //! - [`channel`]: the edges that talk to people (console, …).
 //! - [`render`]: certificate and chart pictures (SVG → PNG), platform-free.
 //! - [`app`]: start-up wiring shared by every command.
+//! - [`config`]: `serve`'s configuration, from file, environment and flags.
+//! - [`serve`]: runs the configured channels until a signal stops them.
 
 pub mod app;
 pub mod area;
 pub mod channel;
+pub mod config;
 pub mod core;
 pub mod engine;
 pub mod i18n;
 pub mod lesson;
 pub mod present;
 pub mod render;
+pub mod serve;
 pub mod store;

@@ -1,4 +1,6 @@
 //! The `hocvuso` command: parse arguments, run, print the error, exit code.
+//! What `serve` runs with is resolved by `hocvuso::config`, and run by
+//! `hocvuso::serve`.
 
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -8,10 +10,9 @@ use clap::{Parser, Subcommand};
 
 use hocvuso::app::{App, Paths, Staffing};
 use hocvuso::channel::console::{Console, ConsoleOptions};
+use hocvuso::config::{DEFAULT_AREAS, Flags, Raw};
 use hocvuso::core::LearnerId;
 use hocvuso::lesson::{LoadError, load_tree};
-
-const DEFAULT_AREAS: &str = "areas.toml";
 
 #[derive(Parser)]
 #[command(
@@ -130,12 +131,14 @@ fn main() -> ExitCode {
 }
 
 fn run(cli: Cli) -> anyhow::Result<ExitCode> {
-    let staffing = cli.staffing()?;
+    // Checked here for the chat; `serve` checks admins with the rest.
+    let staffing = cli.staffing();
     match cli.command {
         Command::Lessons {
             command: LessonsCommand::Check { dir },
         } => Ok(check_lessons(&dir.unwrap_or(cli.lessons))),
         Command::Chat { user, data, lang } => {
+            let staffing = staffing?;
             let paths = Paths {
                 lessons: cli.lessons,
                 locales: cli.locales,
@@ -158,197 +161,26 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             api_url,
             webhook,
             listen,
-        } => serve(
-            Paths {
+        } => {
+            let flags = Flags {
+                config,
                 lessons: cli.lessons,
                 locales: cli.locales,
-                data: PathBuf::new(),
-                areas: PathBuf::new(),
-            },
-            cli.areas,
-            staffing,
-            config,
-            data,
-            api_url,
-            webhook,
-            listen,
-        ),
-    }
-}
-
-/// `hocvuso serve`: Telegram, Zalo or both, whichever is configured. Flags
-/// and environment win over the config file.
-#[allow(clippy::too_many_arguments)]
-fn serve(
-    paths: Paths,
-    areas: Option<PathBuf>,
-    staffing: Staffing,
-    config: Option<PathBuf>,
-    data: Option<PathBuf>,
-    api_url: Option<String>,
-    webhook: Option<String>,
-    listen: Option<std::net::SocketAddr>,
-) -> anyhow::Result<ExitCode> {
-    use hocvuso::channel::telegram::{ConfigFile, Mode, Settings, Telegram, Token};
-    use hocvuso::channel::zalo::{self, Zalo};
-
-    let file = match &config {
-        Some(path) => ConfigFile::read(path)?,
-        None => ConfigFile::default(),
-    };
-    let mut staffing = staffing;
-    for admin in &file.admins {
-        let id = LearnerId::new(admin.trim())
-            .with_context(|| format!("admin id `{admin}` in the config file is not valid"))?;
-        staffing.admins.push(id);
-    }
-    let paths = Paths {
-        areas: areas
-            .or(file.areas.clone())
-            .unwrap_or_else(|| PathBuf::from(DEFAULT_AREAS)),
-        ..paths
-    };
-    let tg = file.telegram;
-    let token = std::env::var("TELEGRAM_BOT_TOKEN")
-        .ok()
-        .filter(|t| !t.trim().is_empty())
-        .or(tg.token);
-    let telegram = match token {
-        None => None,
-        Some(token) => {
-            let token = Token::new(token).context("the bot token is malformed")?;
-            let mut settings = Settings::new(token.clone());
-            if let Some(url) = api_url.or(tg.api_url) {
-                settings.api_url = url;
-            }
-            if let Some(secs) = tg.poll_timeout_secs {
-                settings.poll_timeout = std::time::Duration::from_secs(secs.clamp(1, 50));
-            }
-            tg.outbox.apply(&mut settings.outbox)?;
-            let mode = match webhook.or(tg.webhook_url) {
-                None => Mode::Polling,
-                Some(url) => Mode::Webhook {
-                    url,
-                    listen: listen
-                        .or(tg.listen)
-                        .unwrap_or_else(|| ([127, 0, 0, 1], 8080).into()),
-                    secret: tg.webhook_secret.unwrap_or_else(|| derived_secret(&token)),
-                },
+                data,
+                areas: cli.areas,
+                admins: cli.admins,
+                api_url,
+                webhook,
+                listen,
             };
-            Some((settings, mode))
-        }
-    };
-    let zalo_settings = zalo::Settings::resolve(&file.zalo, |var| std::env::var(var).ok())?;
-    if telegram.is_none() && zalo_settings.is_none() {
-        anyhow::bail!(
-            "nothing to serve: configure Telegram (TELEGRAM_BOT_TOKEN, or `token` under [telegram]) \
-             and/or Zalo (app_id, app_secret, oa_secret_key and the tokens under [zalo], \
-             or the ZALO_* variables); see hocvuso.example.toml"
-        );
-    }
-    let paths = Paths {
-        data: data.or(file.data).unwrap_or_else(|| PathBuf::from("data")),
-        ..paths
-    };
-    let app = std::sync::Arc::new(App::start(&paths, &staffing).map_err(explain_start)?);
-    let runtime = tokio::runtime::Runtime::new().context("cannot start the async runtime")?;
-    runtime.block_on(async move {
-        let (stop, shutdown) = tokio::sync::watch::channel(false);
-        let stop = std::sync::Arc::new(stop);
-        {
-            let stop = stop.clone();
-            tokio::spawn(async move {
-                wait_for_signal().await;
-                tracing::info!("stopping: finishing the updates in hand");
-                let _ = stop.send(true);
-            });
-        }
-        // Each channel stops the other when it fails, so both finish cleanly.
-        let telegram = {
-            let (app, shutdown, stop) = (app.clone(), shutdown.clone(), stop.clone());
-            async move {
-                let Some((settings, mode)) = telegram else {
-                    return anyhow::Ok(());
-                };
-                let result = async {
-                    let bot = Telegram::connect(app, settings).await?;
-                    eprintln!(
-                        "hocvuso is running on Telegram as @{} (Ctrl-C to stop)",
-                        bot.username()
-                    );
-                    match mode {
-                        Mode::Polling => bot.run_polling(shutdown).await?,
-                        Mode::Webhook {
-                            url,
-                            listen,
-                            secret,
-                        } => bot.run_webhook(&url, listen, &secret, shutdown).await?,
-                    }
-                    anyhow::Ok(())
-                }
-                .await;
-                if result.is_err() {
-                    let _ = stop.send(true);
-                }
-                result.context("telegram")
-            }
-        };
-        let zalo = async move {
-            let Some(settings) = zalo_settings else {
-                return anyhow::Ok(());
-            };
-            let result = async {
-                let listen = settings.listen;
-                let zalo = Zalo::new(app, settings)?;
-                let listener = tokio::net::TcpListener::bind(listen)
-                    .await
-                    .with_context(|| format!("cannot listen on {listen}"))?;
-                eprintln!(
-                    "hocvuso is running on Zalo, webhook on {listen}{} (Ctrl-C to stop)",
-                    zalo.settings().webhook_path
-                );
-                zalo.run(listener, shutdown).await?;
-                anyhow::Ok(())
-            }
-            .await;
-            if result.is_err() {
-                let _ = stop.send(true);
-            }
-            result.context("zalo")
-        };
-        let (telegram, zalo) = tokio::join!(telegram, zalo);
-        telegram.and(zalo)
-    })?;
-    Ok(ExitCode::SUCCESS)
-}
-
-/// A webhook secret that stays the same across restarts without being
-/// configured: a hash of the token (the token itself never leaves).
-fn derived_secret(token: &hocvuso::channel::telegram::Token) -> String {
-    use sha2::{Digest, Sha256};
-    let digest = Sha256::digest(format!("hocvuso-webhook:{}", token.expose()).as_bytes());
-    digest.iter().take(24).map(|b| format!("{b:02x}")).collect()
-}
-
-async fn wait_for_signal() {
-    let ctrl_c = tokio::signal::ctrl_c();
-    #[cfg(unix)]
-    {
-        let mut term =
-            match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
-                Ok(term) => term,
-                Err(_) => {
-                    let _ = ctrl_c.await;
-                    return;
-                }
-            };
-        tokio::select! {
-            _ = ctrl_c => {}
-            _ = term.recv() => {}
+            let serve = Raw::gather(flags, |var| std::env::var(var).ok())?.resolve()?;
+            hocvuso::serve::run(serve).map_err(|e| match e {
+                hocvuso::serve::ServeError::Start(e) => explain_start(e),
+                e => anyhow::Error::new(e),
+            })?;
+            Ok(ExitCode::SUCCESS)
         }
     }
-    #[cfg(not(unix))]
-    let _ = ctrl_c.await;
 }
 
 /// Lesson problems are listed one per line, like a compiler's.

@@ -4,7 +4,7 @@ use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use hocvuso::app::App;
-use hocvuso::channel::telegram::{RetryPolicy, Settings, Telegram, Token, blocked_key};
+use hocvuso::channel::telegram::{RetryPolicy, Secret, Settings, Telegram, blocked_key};
 use hocvuso::core::LearnerId;
 use hocvuso::lesson::load_tree;
 use hocvuso::store::{MemoryStore, SledStore, Store};
@@ -21,7 +21,7 @@ use crate::support::{localizer, repo};
 pub const LAN: i64 = 5001;
 
 pub fn settings(fake: &FakeBotApi) -> Settings {
-    let mut s = Settings::new(Token::new("123:TEST-TOKEN").unwrap());
+    let mut s = Settings::new(Secret::for_url("123:TEST-TOKEN").unwrap());
     s.api_url = fake.url.clone();
     s.poll_timeout = Duration::from_secs(1);
     s.request_timeout = Duration::from_secs(2);
@@ -94,7 +94,7 @@ pub async fn start_webhook(fake: &FakeBotApi, store: Arc<dyn Store>, secret: &st
     let url = format!("http://{listen}/tg/hook");
     let (stop, shutdown) = watch::channel(false);
     let task = {
-        let (url, secret) = (url.clone(), secret.to_string());
+        let (url, secret) = (url.clone(), Secret::new(secret).unwrap());
         tokio::spawn(async move {
             bot.run_webhook(&url, listen, &secret, shutdown)
                 .await

@@ -37,6 +37,7 @@ fn settings(fake: &FakeZalo) -> Settings {
         attempts: 4,
         base: Duration::from_millis(10),
         max: Duration::from_millis(40),
+        ..RetryPolicy::default()
     };
     s.workers = 8;
     s.persist_every = Duration::from_millis(50);

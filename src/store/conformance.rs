@@ -1,6 +1,6 @@
 //! The behaviour every `Store` must have, run against each implementation.
 
-use super::{Change, Store, StoreError};
+use super::{Change, Store, StoreError, UpdateKey};
 use crate::core::stats::CounterKey;
 use crate::core::{
     AuditAction, AuditEntry, Certificate, CompletedLesson, Completion, Lang, Learner, LearnerId,
@@ -161,8 +161,99 @@ pub(crate) fn run(store: &dyn Store) {
     store.flush().unwrap();
 
     outbox(store);
+    outbox_pages(store);
+    updates(store);
     staff_links_and_certificates(store);
     counters_and_mentees(store);
+}
+
+/// A sender reads the outbox on from where it stopped, in the same order.
+fn outbox_pages(store: &dyn Store) {
+    let learner = Learner::new(id("tg:8"), "telegram", "Tám", 1);
+    let items: Vec<Outgoing> = (0..5)
+        .map(|i| card("pages", &format!("-{i}"), 10 + i / 2))
+        .chain([card("pages", "-9", 2000), card("other", "-1", 0)])
+        .collect();
+    store
+        .commit(&Change {
+            outbox: &items,
+            ..Change::of(&learner)
+        })
+        .unwrap();
+    let all = store.outbox_due("pages", 1000, 100).unwrap();
+    assert_eq!(all.len(), 5);
+    let first = store.outbox_due("pages", 1000, 2).unwrap();
+    let next = store
+        .outbox_due_after("pages", 1000, &first[1].id, 2)
+        .unwrap();
+    let last = store
+        .outbox_due_after("pages", 1000, &next[1].id, 10)
+        .unwrap();
+    let paged: Vec<_> = first.into_iter().chain(next).chain(last).collect();
+    assert_eq!(paged, all, "the same messages, in the same order");
+    assert!(
+        store
+            .outbox_due_after("pages", 1000, &all[4].id, 10)
+            .unwrap()
+            .is_empty(),
+        "nothing due after the last, not the one due later, not another channel's"
+    );
+    for q in store.outbox_due("pages", 5000, 100).unwrap() {
+        store.outbox_remove(&q.id).unwrap();
+    }
+    for q in store.outbox_due("other", 5000, 100).unwrap() {
+        store.outbox_remove(&q.id).unwrap();
+    }
+}
+
+/// A delivery is recorded with the change it caused, and forgotten later.
+fn updates(store: &dyn Store) {
+    assert!(!store.seen_update("telegram", "501").unwrap());
+    let learner = Learner::new(id("tg:9"), "telegram", "Chín", 1);
+    store
+        .commit(&Change {
+            update: Some(UpdateKey {
+                channel: "telegram",
+                key: "501",
+                at: 1_000,
+            }),
+            ..Change::of(&learner)
+        })
+        .unwrap();
+    assert!(store.seen_update("telegram", "501").unwrap());
+    assert!(!store.seen_update("zalo", "501").unwrap());
+    assert!(!store.seen_update("telegram", "50").unwrap());
+    // With other records too (a batch, not a plain write).
+    store
+        .commit(&Change {
+            outbox: &[card("telegram", "-1", 0)],
+            update: Some(UpdateKey {
+                channel: "telegram",
+                key: "502",
+                at: 2_000,
+            }),
+            ..Change::of(&learner)
+        })
+        .unwrap();
+    assert!(store.seen_update("telegram", "502").unwrap());
+    // A refused change records nothing.
+    let refused = store.commit(&Change {
+        claim: Some("NO-SUCH-CODE"),
+        update: Some(UpdateKey {
+            channel: "telegram",
+            key: "503",
+            at: 3_000,
+        }),
+        ..Change::of(&learner)
+    });
+    assert!(matches!(refused, Err(StoreError::Conflict { .. })));
+    assert!(!store.seen_update("telegram", "503").unwrap());
+    assert_eq!(store.forget_updates(1_500).unwrap(), 1);
+    assert!(!store.seen_update("telegram", "501").unwrap());
+    assert!(store.seen_update("telegram", "502").unwrap());
+    for q in store.outbox_due("telegram", 5000, 100).unwrap() {
+        store.outbox_remove(&q.id).unwrap();
+    }
 }
 
 fn staff_links_and_certificates(store: &dyn Store) {

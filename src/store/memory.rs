@@ -31,6 +31,7 @@ struct Inner {
     audit: Vec<AuditEntry>,
     counters: BTreeMap<CounterKey, i64>,
     mentees: BTreeSet<(LearnerId, LearnerId)>,
+    updates: BTreeMap<(String, String), Timestamp>,
 }
 
 impl MemoryStore {
@@ -116,6 +117,11 @@ impl Store for MemoryStore {
             if let Some(new) = &change.learner.mentor {
                 inner.mentees.insert((new.id.clone(), id.clone()));
             }
+        }
+        if let Some(update) = change.update {
+            inner
+                .updates
+                .insert((update.channel.into(), update.key.into()), update.at);
         }
         Ok(())
     }
@@ -222,6 +228,41 @@ impl Store for MemoryStore {
     fn outbox_remove(&self, id: &QueuedId) -> Result<(), StoreError> {
         self.lock().outbox.remove(id);
         Ok(())
+    }
+
+    fn outbox_due_after(
+        &self,
+        channel: &str,
+        now: Timestamp,
+        after: &QueuedId,
+        limit: usize,
+    ) -> Result<Vec<Queued>, StoreError> {
+        use std::ops::Bound::{Excluded, Unbounded};
+        Ok(self
+            .lock()
+            .outbox
+            .range((Excluded(after.clone()), Unbounded))
+            .filter(|(id, _)| id.channel == channel && id.due <= now)
+            .take(limit)
+            .map(|(id, item)| Queued {
+                id: id.clone(),
+                item: item.clone(),
+            })
+            .collect())
+    }
+
+    fn seen_update(&self, channel: &str, key: &str) -> Result<bool, StoreError> {
+        Ok(self
+            .lock()
+            .updates
+            .contains_key(&(channel.to_string(), key.to_string())))
+    }
+
+    fn forget_updates(&self, before: Timestamp) -> Result<usize, StoreError> {
+        let mut inner = self.lock();
+        let was = inner.updates.len();
+        inner.updates.retain(|_, at| *at >= before);
+        Ok(was - inner.updates.len())
     }
 
     fn flush(&self) -> Result<(), StoreError> {

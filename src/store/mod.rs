@@ -45,6 +45,18 @@ pub struct Change<'a> {
     /// The learner's mentor before the change, when it changed (for the
     /// mentor → mentees index).
     pub mentor_before: Option<Option<&'a LearnerId>>,
+    /// The platform delivery this change handles, recorded in the same write
+    /// so that a redelivery is recognised (`Store::seen_update`).
+    pub update: Option<UpdateKey<'a>>,
+}
+
+/// A platform's id for one delivery (a Telegram `update_id`, a Zalo event
+/// key), with the time it was handled.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct UpdateKey<'a> {
+    pub channel: &'a str,
+    pub key: &'a str,
+    pub at: Timestamp,
 }
 
 impl<'a> Change<'a> {
@@ -64,6 +76,7 @@ impl<'a> Change<'a> {
             audit: &[],
             counters: &[],
             mentor_before: None,
+            update: None,
         }
     }
 }
@@ -120,6 +133,23 @@ pub trait Store: Send + Sync {
     /// Removes a message from the outbox once it is sent (or can never be);
     /// durable when this returns, so it is not sent again after a restart.
     fn outbox_remove(&self, id: &QueuedId) -> Result<(), StoreError>;
+
+    /// As `outbox_due`, but only messages after `after` in outbox order, so a
+    /// sender can read on past messages it is not ready to take.
+    fn outbox_due_after(
+        &self,
+        channel: &str,
+        now: Timestamp,
+        after: &QueuedId,
+        limit: usize,
+    ) -> Result<Vec<Queued>, StoreError>;
+
+    /// Whether a change carrying this delivery (`Change::update`) is stored.
+    fn seen_update(&self, channel: &str, key: &str) -> Result<bool, StoreError>;
+
+    /// Forgets deliveries handled before `before` (platforms redeliver only
+    /// for a day or so); the number forgotten.
+    fn forget_updates(&self, before: Timestamp) -> Result<usize, StoreError>;
 
     /// Makes every earlier write durable.
     fn flush(&self) -> Result<(), StoreError>;

@@ -20,6 +20,8 @@
 //! - `A\0<seq>` the audit log, JSON
 //! - `S\0<scope>\0<quarter>\0<metric>` a counter, big-endian i64; the
 //!   quarter is a big-endian u32 so a period is one range read
+//! - `U\0<channel>\0<update key>` a platform delivery already handled, its
+//!   time as a big-endian i64 (written with the change it caused)
 //!
 //! `<seq>` is a big-endian id from sled, so keys sort in time order.
 
@@ -244,6 +246,12 @@ impl Store for SledStore {
                 batch.insert(key(&[b"M", new.id.as_str().as_bytes(), id]), &[][..]);
             }
         }
+        if let Some(update) = change.update {
+            batch.insert(
+                update_key(update.channel, update.key),
+                &update.at.to_be_bytes()[..],
+            );
+        }
         if change.counters.is_empty() {
             self.records.apply_batch(batch).map_err(io)?;
         } else {
@@ -369,16 +377,7 @@ impl Store for SledStore {
             .take(limit)
             .map(|entry| {
                 let (k, v) = entry.map_err(io)?;
-                let item: Outgoing = decode(&k, &v)?;
-                let seq_bytes: [u8; 8] = k[k.len() - 8..].try_into().expect("8-byte suffix");
-                Ok(Queued {
-                    id: QueuedId {
-                        channel: channel.to_string(),
-                        due: item.not_before,
-                        seq: u64::from_be_bytes(seq_bytes),
-                    },
-                    item,
-                })
+                queued(channel, &k, &v)
             })
             .collect()
     }
@@ -388,9 +387,71 @@ impl Store for SledStore {
         self.flush()
     }
 
+    fn outbox_due_after(
+        &self,
+        channel: &str,
+        now: Timestamp,
+        after: &QueuedId,
+        limit: usize,
+    ) -> Result<Vec<Queued>, StoreError> {
+        use std::ops::Bound::Excluded;
+        if after.channel != channel {
+            return self.outbox_due(channel, now, limit);
+        }
+        let end = key(&[b"O", channel.as_bytes(), &due_bytes(now.saturating_add(1))]);
+        self.records
+            .range((Excluded(outbox_key(after)), Excluded(end)))
+            .take(limit)
+            .map(|entry| {
+                let (k, v) = entry.map_err(io)?;
+                queued(channel, &k, &v)
+            })
+            .collect()
+    }
+
+    fn seen_update(&self, channel: &str, key: &str) -> Result<bool, StoreError> {
+        self.records
+            .contains_key(update_key(channel, key))
+            .map_err(io)
+    }
+
+    fn forget_updates(&self, before: Timestamp) -> Result<usize, StoreError> {
+        let mut forgotten = 0;
+        for entry in self.records.scan_prefix(key(&[b"U", b""])) {
+            let (k, v) = entry.map_err(io)?;
+            let at = v
+                .as_ref()
+                .try_into()
+                .map_or(Timestamp::MIN, Timestamp::from_be_bytes);
+            if at < before {
+                self.records.remove(k).map_err(io)?;
+                forgotten += 1;
+            }
+        }
+        Ok(forgotten)
+    }
+
     fn flush(&self) -> Result<(), StoreError> {
         self.db.flush().map(|_| ()).map_err(io)
     }
+}
+
+/// An outbox entry as the store hands it out.
+fn queued(channel: &str, k: &[u8], v: &[u8]) -> Result<Queued, StoreError> {
+    let item: Outgoing = decode(k, v)?;
+    let seq_bytes: [u8; 8] = k[k.len() - 8..].try_into().expect("8-byte suffix");
+    Ok(Queued {
+        id: QueuedId {
+            channel: channel.to_string(),
+            due: item.not_before,
+            seq: u64::from_be_bytes(seq_bytes),
+        },
+        item,
+    })
+}
+
+fn update_key(channel: &str, update: &str) -> Vec<u8> {
+    key(&[b"U", channel.as_bytes(), update.as_bytes()])
 }
 
 /// Whether a change only rewrites the learner.
@@ -405,6 +466,7 @@ fn is_plain(change: &Change<'_>) -> bool {
         && change.audit.is_empty()
         && change.counters.is_empty()
         && change.mentor_before.is_none()
+        && change.update.is_none()
 }
 
 fn counter_key(k: &CounterKey) -> Vec<u8> {

@@ -10,30 +10,7 @@ use std::time::Duration;
 use serde::Deserialize;
 use serde_json::Value;
 
-/// The bot token. Its `Debug` never shows it.
-#[derive(Clone)]
-pub struct Token(String);
-
-impl Token {
-    pub fn new(token: impl Into<String>) -> Option<Self> {
-        let token = token.into().trim().to_string();
-        let ok = !token.is_empty()
-            && !token.contains(['/', '?', '#'])
-            && !token.contains(char::is_whitespace);
-        ok.then_some(Token(token))
-    }
-
-    /// The token itself, for deriving secrets; never log it.
-    pub fn expose(&self) -> &str {
-        &self.0
-    }
-}
-
-impl std::fmt::Debug for Token {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str("Token(***)")
-    }
-}
+use crate::channel::kit::{Classify, Failure, Secret};
 
 /// Why a Bot API call failed, in the terms the retry policy decides on.
 #[derive(Debug, Clone, PartialEq, thiserror::Error)]
@@ -58,11 +35,24 @@ pub enum ApiError {
     Invalid(String),
 }
 
+impl Classify for ApiError {
+    fn failure(&self) -> Failure {
+        match self {
+            ApiError::RetryAfter(wait) => Failure::RetryAfter(*wait),
+            ApiError::Server { .. } | ApiError::Network(_) | ApiError::Invalid(_) => {
+                Failure::Transient
+            }
+            ApiError::Uncertain(_) => Failure::Uncertain,
+            ApiError::Blocked(_) => Failure::Blocked,
+            ApiError::Rejected { .. } => Failure::Refused,
+        }
+    }
+}
+
 #[derive(Deserialize)]
-struct Envelope {
+struct Envelope<T> {
     ok: bool,
-    #[serde(default)]
-    result: Value,
+    result: Option<T>,
     error_code: Option<u16>,
     #[serde(default)]
     description: String,
@@ -90,7 +80,7 @@ impl std::fmt::Debug for Api {
 
 impl Api {
     /// `timeout` bounds every call but `getUpdates`, which adds its own poll time.
-    pub fn new(api_url: &str, token: &Token, timeout: Duration) -> Result<Self, ApiError> {
+    pub fn new(api_url: &str, token: &Secret, timeout: Duration) -> Result<Self, ApiError> {
         let client = reqwest::Client::builder()
             .connect_timeout(Duration::from_secs(5))
             .pool_max_idle_per_host(256)
@@ -98,7 +88,7 @@ impl Api {
             .map_err(|e| ApiError::Network(e.without_url().to_string()))?;
         Ok(Api {
             client,
-            base: format!("{}/bot{}/", api_url.trim_end_matches('/'), token.0),
+            base: format!("{}/bot{}/", api_url.trim_end_matches('/'), token.expose()),
             timeout,
         })
     }
@@ -117,6 +107,23 @@ impl Api {
         let response = self
             .client
             .post(format!("{}{method}", self.base))
+            .timeout(timeout)
+            .json(body)
+            .send()
+            .await
+            .map_err(network)?;
+        finish(response).await
+    }
+
+    /// `getUpdates`: the updates as raw JSON, each parsed once by the caller.
+    pub async fn get_updates(
+        &self,
+        body: &Value,
+        timeout: Duration,
+    ) -> Result<Vec<Box<serde_json::value::RawValue>>, ApiError> {
+        let response = self
+            .client
+            .post(format!("{}getUpdates", self.base))
             .timeout(timeout)
             .json(body)
             .send()
@@ -155,11 +162,13 @@ fn network(e: reqwest::Error) -> ApiError {
     }
 }
 
-async fn finish(response: reqwest::Response) -> Result<Value, ApiError> {
+async fn finish<T: serde::de::DeserializeOwned + Default>(
+    response: reqwest::Response,
+) -> Result<T, ApiError> {
     let status = response.status().as_u16();
-    let text = response.text().await.map_err(network)?;
-    match serde_json::from_str::<Envelope>(&text) {
-        Ok(envelope) if envelope.ok => Ok(envelope.result),
+    let text = response.bytes().await.map_err(network)?;
+    match serde_json::from_slice::<Envelope<T>>(&text) {
+        Ok(envelope) if envelope.ok => Ok(envelope.result.unwrap_or_default()),
         Ok(envelope) => Err(classify(
             envelope.error_code.unwrap_or(status),
             envelope.description,
@@ -169,6 +178,10 @@ async fn finish(response: reqwest::Response) -> Result<Value, ApiError> {
             status,
             description: String::new(),
         }),
+        // Accepted, but the answer is unreadable: it may well have been sent.
+        Err(e) if (200..300).contains(&status) => Err(ApiError::Uncertain(format!(
+            "status {status}, unreadable answer: {e}"
+        ))),
         Err(e) => Err(ApiError::Invalid(format!("status {status}: {e}"))),
     }
 }
@@ -212,11 +225,32 @@ mod tests {
     }
 
     #[test]
+    fn failures_are_classified_for_the_retry_decision() {
+        let cases = [
+            (
+                ApiError::RetryAfter(Duration::from_secs(2)),
+                Failure::RetryAfter(Duration::from_secs(2)),
+            ),
+            (ApiError::Network("refused".into()), Failure::Transient),
+            (ApiError::Uncertain("timed out".into()), Failure::Uncertain),
+            (ApiError::Blocked("blocked".into()), Failure::Blocked),
+            (
+                ApiError::Rejected {
+                    code: 400,
+                    description: String::new(),
+                },
+                Failure::Refused,
+            ),
+        ];
+        for (error, failure) in cases {
+            assert_eq!(error.failure(), failure, "{error:?}");
+        }
+    }
+
+    #[test]
     fn the_token_never_shows_in_debug_output() {
-        let token = Token::new("123:SECRET").unwrap();
+        let token = Secret::for_url("123:SECRET").unwrap();
         let api = Api::new("http://127.0.0.1:1", &token, Duration::from_secs(1)).unwrap();
         assert!(!format!("{token:?} {api:?}").contains("SECRET"));
-        assert!(Token::new("").is_none());
-        assert!(Token::new("a/b").is_none());
     }
 }

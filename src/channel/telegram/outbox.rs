@@ -9,11 +9,18 @@
 //! any moment loses nothing, and resends at most the messages whose send had
 //! succeeded but whose removal had not yet landed (one per send in flight).
 //!
-//! Pacing is `pace::Pacer`'s; each chat's messages go in order, one call in
-//! flight per chat, while other chats go on. Failures: a 429 pauses the chat
-//! (or everything) for `retry_after`; a chat that blocked the bot is marked
-//! and its message dropped; another refusal (4xx) drops the message with a
-//! log line; a server error or timeout keeps it and retries with backoff.
+//! Pacing is `pace::Pacer`'s, shared with live replies (which go first);
+//! each chat's messages go in order, one call in flight per chat, while
+//! other chats go on. Failures, by the shared retry decision: a 429 pauses
+//! the chat (or everything) for `retry_after`; a chat that blocked the bot
+//! is marked and its message dropped; another refusal (4xx) drops the
+//! message with a log line; a server error keeps it and retries with
+//! backoff; a send that may have arrived is repeated once, then dropped.
+//!
+//! Fair to every chat: at most `PER_CHAT_HELD` messages of one chat are held
+//! at a time, and the store is read on past the rest (`outbox_due_after`),
+//! so a group with thousands of queued cards (20 a minute) never keeps a
+//! mentor's notice or another group's post waiting behind it.
 
 use std::collections::{HashMap, HashSet, VecDeque};
 use std::sync::Arc;
@@ -22,11 +29,12 @@ use std::time::{Duration, Instant};
 use tokio::sync::watch;
 use tokio::task::JoinSet;
 
+use super::Telegram;
 use super::api::ApiError;
-use super::pace::Pacer;
 use super::render::{Part, render};
-use super::retry::RetryPolicy;
-use super::{Telegram, blocked_key, unix_now};
+use super::send::Pace;
+use crate::channel::kit::retry::{Classify, Decision, RetryPolicy, Tally};
+use crate::channel::kit::unix_now;
 use crate::core::{Queued, QueuedId, Recipient};
 use crate::store::StoreError;
 
@@ -34,6 +42,10 @@ use crate::store::StoreError;
 pub const CHANNEL: &str = "telegram";
 /// At most this many messages are held in memory (pending and in flight).
 const MAX_HELD_BATCHES: usize = 20;
+/// At most this many messages of one chat are held at a time.
+const PER_CHAT_HELD: usize = 10;
+/// Store reads per poll at most, while reading on past full chats.
+const MAX_PAGES: usize = 20;
 
 /// An outbox message on its way: the chat, its calls, how far it got.
 struct Pending {
@@ -42,7 +54,8 @@ struct Pending {
     parts: Vec<Part>,
     /// Parts already sent (a retry resumes after them).
     done: usize,
-    failures: u32,
+    /// Failures of the current part.
+    tally: Tally,
     /// Not retried before this (after a server error or timeout).
     not_before: Instant,
 }
@@ -58,7 +71,7 @@ enum Outcome {
 
 struct Sender {
     bot: Arc<Telegram>,
-    pacer: Pacer,
+    retry: RetryPolicy,
     /// Each chat's messages in outbox order; the head may be in flight.
     queues: HashMap<i64, VecDeque<Pending>>,
     /// Chats with a call in flight.
@@ -67,6 +80,12 @@ struct Sender {
     held: HashSet<QueuedId>,
     tasks: JoinSet<(i64, Outcome)>,
     next_poll: Instant,
+    /// Where the next read goes on from (`None`: from the first due).
+    cursor: Option<QueuedId>,
+    /// Chats that had messages left unread in this sweep of the outbox: no
+    /// later message of theirs is taken before the sweep starts again, so
+    /// each chat's messages stay in order.
+    full: HashSet<i64>,
 }
 
 /// The sender running beside an update source: stopped with it by the
@@ -102,19 +121,21 @@ impl Telegram {
     pub async fn run_outbox(self: Arc<Self>, mut shutdown: watch::Receiver<bool>) {
         let now = Instant::now();
         let mut sender = Sender {
-            pacer: Pacer::new(self.settings.outbox.limits, now),
+            retry: self.settings.outbox.retry(),
             bot: self,
             queues: HashMap::new(),
             busy: HashSet::new(),
             held: HashSet::new(),
             tasks: JoinSet::new(),
             next_poll: now,
+            cursor: None,
+            full: HashSet::new(),
         };
         while !*shutdown.borrow() {
             let now = Instant::now();
             if now >= sender.next_poll {
                 sender.poll().await;
-                sender.pacer.prune(now);
+                sender.bot.pacer().prune(now);
                 sender.next_poll = now + sender.bot.settings.outbox.poll_interval;
             }
             sender.dispatch(Instant::now());
@@ -135,26 +156,55 @@ impl Telegram {
 }
 
 impl Sender {
-    /// Takes newly due messages from the store.
+    /// Takes newly due messages from the store, reading on past chats that
+    /// already have their share held.
     async fn poll(&mut self) {
-        let batch = self.bot.settings.outbox.batch;
-        if self.held.len() >= batch * MAX_HELD_BATCHES {
-            return;
-        }
-        let store = Arc::clone(self.bot.app.engine.store());
-        let limit = self.held.len() + batch;
-        let due =
-            tokio::task::spawn_blocking(move || store.outbox_due(CHANNEL, unix_now(), limit)).await;
-        let items = match due {
-            Ok(Ok(items)) => items,
-            Ok(Err(e)) => return tracing::error!(error = %e, "cannot read the outbox"),
-            Err(e) => return tracing::error!(error = %e, "reading the outbox panicked"),
-        };
-        for queued in items {
-            if !self.held.contains(&queued.id) {
-                self.admit(queued);
+        let batch = self.bot.settings.outbox.batch.max(1);
+        let cap = batch * MAX_HELD_BATCHES;
+        for _ in 0..MAX_PAGES {
+            if self.held.len() >= cap {
+                return;
+            }
+            let store = Arc::clone(self.bot.app.engine.store());
+            let after = self.cursor.clone();
+            let read = tokio::task::spawn_blocking(move || match after {
+                None => store.outbox_due(CHANNEL, unix_now(), batch),
+                Some(after) => store.outbox_due_after(CHANNEL, unix_now(), &after, batch),
+            })
+            .await;
+            let items = match read {
+                Ok(Ok(items)) => items,
+                Ok(Err(e)) => return tracing::error!(error = %e, "cannot read the outbox"),
+                Err(e) => return tracing::error!(error = %e, "reading the outbox panicked"),
+            };
+            let end = items.len() < batch;
+            for queued in items {
+                self.cursor = Some(queued.id.clone());
+                self.offer(queued);
+            }
+            if end {
+                // The whole outbox was seen: the next sweep starts over.
+                self.cursor = None;
+                self.full.clear();
+                return;
             }
         }
+    }
+
+    /// Takes one message read from the store, unless its chat has its share.
+    fn offer(&mut self, queued: Queued) {
+        if self.held.contains(&queued.id) {
+            return;
+        }
+        let Some((chat, _)) = chat_of(&queued.item.to) else {
+            return self.admit(queued);
+        };
+        let held = self.queues.get(&chat).map_or(0, VecDeque::len);
+        if held >= PER_CHAT_HELD || self.full.contains(&chat) {
+            self.full.insert(chat);
+            return;
+        }
+        self.admit(queued);
     }
 
     /// Renders a message and queues it behind its chat's earlier ones.
@@ -177,7 +227,7 @@ impl Sender {
             group,
             parts: rendered.parts(),
             done: 0,
-            failures: 0,
+            tally: Tally::default(),
             not_before: Instant::now(),
         });
     }
@@ -201,11 +251,11 @@ impl Sender {
             };
             let last = head.done + 1 == head.parts.len();
             let id = head.id.clone();
-            self.pacer.sent(chat, head.group, now);
+            self.bot.pacer().sent(chat, head.group, now);
             self.busy.insert(chat);
             let bot = Arc::clone(&self.bot);
             self.tasks.spawn(async move {
-                let outcome = match bot.send_part(chat, &part, &RetryPolicy::once()).await {
+                let outcome = match bot.send_part(chat, &part, Pace::Outbox).await {
                     Err(e) => Outcome::Failed(e),
                     Ok(()) if !last => Outcome::Sent { removed: Ok(false) },
                     Ok(()) => Outcome::Sent {
@@ -217,16 +267,18 @@ impl Sender {
         }
     }
 
-    /// The ready chat whose head message is oldest in the outbox.
+    /// The ready chat whose head message is oldest in the outbox; a chat a
+    /// live reply waits for is not ready (the reply goes first).
     fn next_chat(&self, now: Instant) -> Option<i64> {
-        if self.pacer.global_ready_at() > now {
+        let pacer = self.bot.pacer();
+        if pacer.global_ready_at() > now {
             return None;
         }
         self.queues
             .iter()
-            .filter(|(chat, _)| !self.busy.contains(chat))
+            .filter(|(chat, _)| !self.busy.contains(chat) && !pacer.live_waiting(**chat))
             .filter_map(|(chat, queue)| Some((*chat, queue.front()?)))
-            .filter(|(chat, head)| head.not_before <= now && self.pacer.ready_at(*chat) <= now)
+            .filter(|(chat, head)| head.not_before <= now && pacer.ready_at(*chat) <= now)
             .min_by(|a, b| a.1.id.cmp(&b.1.id))
             .map(|(chat, _)| chat)
     }
@@ -238,12 +290,19 @@ impl Sender {
         if self.tasks.len() >= self.bot.settings.outbox.max_in_flight {
             return self.next_poll.max(floor);
         }
+        let pacer = self.bot.pacer();
         self.queues
             .iter()
             .filter(|(chat, _)| !self.busy.contains(chat))
             .filter_map(|(chat, queue)| {
                 let head = queue.front()?;
-                Some(head.not_before.max(self.pacer.ready_at(*chat)))
+                // A chat a live reply waits for is looked at again after it.
+                let live = if pacer.live_waiting(*chat) {
+                    now + Duration::from_millis(50)
+                } else {
+                    now
+                };
+                Some(head.not_before.max(pacer.ready_at(*chat)).max(live))
             })
             .min()
             .map_or(self.next_poll, |t| t.min(self.next_poll))
@@ -266,35 +325,41 @@ impl Sender {
             Outcome::Sent { removed: Ok(false) } => {
                 if let Some(head) = self.head(chat) {
                     head.done += 1;
+                    head.tally = Tally::default();
                 }
             }
             Outcome::Sent { removed } => self.complete_head(chat, removed),
-            Outcome::Failed(ApiError::RetryAfter(wait)) => {
-                tracing::warn!(chat, ?wait, "telegram flood control: pausing");
-                self.pacer.flood(chat, wait, now);
-            }
-            Outcome::Failed(ApiError::Blocked(reason)) => {
-                tracing::info!(chat, %reason, "chat blocked the bot; its outbox message is dropped");
-                self.mark_blocked(chat);
-                self.drop_head(chat);
-            }
-            Outcome::Failed(e @ ApiError::Rejected { .. }) => {
-                tracing::error!(chat, error = %e, "telegram refused an outbox message; dropped");
-                self.drop_head(chat);
-            }
-            Outcome::Failed(e) => self.back_off(chat, &e, now),
+            Outcome::Failed(error) => self.failed(chat, &error, now),
         }
     }
 
-    /// A server error, timeout or unreadable answer: try again later.
-    fn back_off(&mut self, chat: i64, error: &ApiError, now: Instant) {
-        let settings = &self.bot.settings.outbox;
-        let (base, max) = (settings.backoff, settings.max_backoff);
-        if let Some(head) = self.head(chat) {
-            head.failures += 1;
-            let wait = crate::channel::backoff(base, max, head.failures);
-            head.not_before = now + wait;
-            tracing::warn!(chat, %error, ?wait, failures = head.failures, "outbox send failed; will retry");
+    /// A call failed: the shared retry decision says what becomes of it.
+    fn failed(&mut self, chat: i64, error: &ApiError, now: Instant) {
+        if let ApiError::RetryAfter(wait) = error {
+            tracing::warn!(chat, ?wait, "telegram flood control: pausing");
+            self.bot.pacer().flood(chat, *wait, now);
+        }
+        let retry = self.retry.clone();
+        let Some(head) = self.head(chat) else {
+            return;
+        };
+        match head.tally.decide(&retry, error.failure()) {
+            // The pacer holds the chat for a 429's wait.
+            Decision::Retry(_) if matches!(error, ApiError::RetryAfter(_)) => {}
+            Decision::Retry(wait) => {
+                head.not_before = now + wait;
+                let failures = head.tally.failures();
+                tracing::warn!(chat, %error, ?wait, failures, "outbox send failed; will retry");
+            }
+            Decision::Blocked => {
+                tracing::info!(chat, %error, "chat blocked the bot; its outbox message is dropped");
+                self.bot.mark_blocked(chat);
+                self.drop_head(chat);
+            }
+            Decision::GiveUp => {
+                tracing::error!(chat, %error, "an outbox message is given up and dropped");
+                self.drop_head(chat);
+            }
         }
     }
 
@@ -345,18 +410,6 @@ impl Sender {
         );
         self.drop_head(chat);
         true
-    }
-
-    fn mark_blocked(&self, chat: i64) {
-        if let Err(e) = self
-            .bot
-            .app
-            .engine
-            .store()
-            .channel_put(&blocked_key(chat), "1")
-        {
-            tracing::error!(error = %e, "could not mark a blocked chat");
-        }
     }
 
     /// Removes a message that will never be sent (rare: a short blocking write).

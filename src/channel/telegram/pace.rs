@@ -1,13 +1,23 @@
-//! When the outbox may send the next message to a chat: Telegram's limits
-//! (messages per second overall, per minute per group, per second per chat)
-//! as evenly spaced send times, plus pauses ordered by a 429.
+//! When the next message may go to a chat: Telegram's limits (messages per
+//! second overall, per minute per group, per second per chat) as evenly
+//! spaced send times, plus pauses ordered by a 429.
 //!
 //! Pure: the time is an argument. Sends are spaced rather than drawn from a
 //! bucket that fills up while idle, because a burst is what trips Telegram's
 //! flood control. Each interval carries a small headroom so that arrival
-//! jitter on the way to Telegram does not push a window over the limit. The
-//! pacer knows each chat's own next time, so a group waiting out its
-//! per-minute limit never holds up anyone else.
+//! jitter on the way to Telegram does not push a window over the limit.
+//!
+//! One pacer serves live replies and the outbox, so a chat has one budget:
+//! - a live reply (the answer to someone's own tap) goes first: while one
+//!   waits for a chat, the outbox sends nothing there;
+//! - in a group, live replies keep the group's spacing like outbox posts,
+//!   so a volunteer typing `/push` again and again cannot push the group
+//!   over its limit; in a private chat they wait only for a 429 pause (a
+//!   person's own taps are far below the limits, and Telegram allows short
+//!   bursts there), but they count, so the outbox keeps its distance;
+//! - the overall rate is the outbox's (a broadcast); live replies are not
+//!   held by it, nor by the pause of everything that 429s in several chats
+//!   call for, so a flood in one chat never delays anyone else's answer.
 
 use std::collections::{HashMap, VecDeque};
 use std::time::{Duration, Instant};
@@ -67,15 +77,40 @@ impl Spacing {
     }
 }
 
+/// What the pacer knows of one chat.
+#[derive(Debug, Clone, Copy)]
+struct Chat {
+    /// The earliest next send by its spacing.
+    next: Instant,
+    /// A 429 said to wait until then.
+    paused_until: Option<Instant>,
+    /// Live replies waiting for this chat.
+    live_waiting: u32,
+}
+
+impl Chat {
+    fn new(now: Instant) -> Self {
+        Chat {
+            next: now,
+            paused_until: None,
+            live_waiting: 0,
+        }
+    }
+
+    fn paused(&self) -> Option<Instant> {
+        self.paused_until
+    }
+}
+
 #[derive(Debug)]
 pub struct Pacer {
     global: Spacing,
     chat: Spacing,
     group: Spacing,
     next_global: Instant,
-    /// Each chat's earliest next send (absent: any time).
-    chats: HashMap<i64, Instant>,
-    /// Everything waits until then (a 429 on the overall limit).
+    /// Chats with a time to keep (absent: any time).
+    chats: HashMap<i64, Chat>,
+    /// The outbox waits until then (a 429 on the overall limit).
     paused_until: Option<Instant>,
     recent_floods: VecDeque<(Instant, i64)>,
 }
@@ -99,32 +134,70 @@ impl Pacer {
         }
     }
 
-    /// The earliest time anything may be sent.
+    /// The earliest time the outbox may send anything.
     pub fn global_ready_at(&self) -> Instant {
         self.paused_until
             .map_or(self.next_global, |p| p.max(self.next_global))
     }
 
-    /// The earliest time a message to `chat` may be sent.
+    /// The earliest time the outbox may send to `chat`.
     pub fn ready_at(&self, chat: i64) -> Instant {
         let global = self.global_ready_at();
-        self.chats.get(&chat).map_or(global, |c| global.max(*c))
+        self.chats.get(&chat).map_or(global, |c| {
+            global.max(c.next).max(c.paused().unwrap_or(global))
+        })
     }
 
-    /// Records a send to `chat` at `now`.
+    /// Whether a live reply waits for `chat` (the outbox then lets it go first).
+    pub fn live_waiting(&self, chat: i64) -> bool {
+        self.chats.get(&chat).is_some_and(|c| c.live_waiting > 0)
+    }
+
+    /// Records an outbox send to `chat` at `now`.
     pub fn sent(&mut self, chat: i64, group: bool, now: Instant) {
         self.next_global = self.global.after(self.next_global, now);
-        let spacing = if group { self.group } else { self.chat };
-        let due = self.chats.get(&chat).copied().unwrap_or(now);
-        self.chats.insert(chat, spacing.after(due, now));
+        self.space(chat, group, now);
     }
 
-    /// A 429 for `chat`: that chat waits `retry_after`; when several chats
-    /// got one lately, the overall limit was hit and everything waits.
+    /// The earliest time a live reply may go to `chat`: a group's spacing
+    /// and a 429 pause hold it; nothing else does.
+    pub fn live_ready_at(&self, chat: i64, group: bool, now: Instant) -> Instant {
+        let Some(c) = self.chats.get(&chat) else {
+            return now;
+        };
+        let spaced = if group { c.next } else { now };
+        spaced.max(c.paused().unwrap_or(now))
+    }
+
+    /// A live reply starts (`true`) or stops (`false`) waiting for `chat`.
+    pub fn live_wait(&mut self, chat: i64, waiting: bool, now: Instant) {
+        let c = self.chats.entry(chat).or_insert_with(|| Chat::new(now));
+        if waiting {
+            c.live_waiting += 1;
+        } else {
+            c.live_waiting = c.live_waiting.saturating_sub(1);
+        }
+    }
+
+    /// Records a live reply to `chat` at `now`: it takes the chat's budget
+    /// (not the overall one).
+    pub fn live_sent(&mut self, chat: i64, group: bool, now: Instant) {
+        self.space(chat, group, now);
+    }
+
+    fn space(&mut self, chat: i64, group: bool, now: Instant) {
+        let spacing = if group { self.group } else { self.chat };
+        let c = self.chats.entry(chat).or_insert_with(|| Chat::new(now));
+        c.next = spacing.after(c.next, now);
+    }
+
+    /// A 429 for `chat`: that chat waits `retry_after`, live replies and the
+    /// outbox alike; when several chats got one lately, the overall limit
+    /// was hit and the outbox waits everywhere.
     pub fn flood(&mut self, chat: i64, retry_after: Duration, now: Instant) {
         let until = now + retry_after;
-        let chat_until = self.chats.entry(chat).or_insert(until);
-        *chat_until = (*chat_until).max(until);
+        let c = self.chats.entry(chat).or_insert_with(|| Chat::new(now));
+        c.paused_until = Some(c.paused_until.map_or(until, |p| p.max(until)));
         while self
             .recent_floods
             .front()
@@ -141,10 +214,13 @@ impl Pacer {
         }
     }
 
-    /// Forgets chats whose next time has passed (they may send at once
-    /// anyway), so memory follows the chats in flight, not all ever served.
+    /// Forgets chats with nothing left to keep (their times have passed and
+    /// no reply waits), so memory follows the chats in flight, not all ever
+    /// served.
     pub fn prune(&mut self, now: Instant) {
-        self.chats.retain(|_, next| *next > now);
+        self.chats.retain(|_, c| {
+            c.next > now || c.paused().is_some_and(|p| p > now) || c.live_waiting > 0
+        });
         if self.paused_until.is_some_and(|p| p <= now) {
             self.paused_until = None;
         }
@@ -263,5 +339,51 @@ mod tests {
         pacer.prune(now + Duration::from_secs(6));
         assert_eq!(pacer.tracked_chats(), 0);
         assert!(pacer.ready_at(9) <= now + Duration::from_secs(6));
+    }
+
+    #[test]
+    fn live_replies_in_a_group_keep_its_spacing_and_go_before_the_outbox() {
+        let now = Instant::now();
+        let mut pacer = Pacer::new(Limits::default(), now);
+        let group = -5;
+        pacer.sent(group, true, now);
+        let next = pacer.ready_at(group);
+        assert!(next >= now + Duration::from_secs(3));
+        // A live reply to the group waits for the same slot…
+        assert_eq!(pacer.live_ready_at(group, true, now), next);
+        pacer.live_wait(group, true, now);
+        assert!(pacer.live_waiting(group));
+        // …takes it, and the outbox's next send moves one interval on.
+        pacer.live_wait(group, false, next);
+        pacer.live_sent(group, true, next);
+        assert!(!pacer.live_waiting(group));
+        assert!(pacer.ready_at(group) >= next + Duration::from_secs(3));
+    }
+
+    #[test]
+    fn a_private_live_reply_waits_only_for_a_429_but_the_outbox_keeps_its_distance() {
+        let now = Instant::now();
+        let mut pacer = Pacer::new(Limits::default(), now);
+        pacer.live_sent(9, false, now);
+        assert_eq!(pacer.live_ready_at(9, false, now + ms(10)), now + ms(10));
+        assert!(pacer.ready_at(9) >= now + Duration::from_secs(1));
+        pacer.flood(9, Duration::from_secs(4), now);
+        assert_eq!(
+            pacer.live_ready_at(9, false, now),
+            now + Duration::from_secs(4)
+        );
+        // Another chat's answer is not held up by it.
+        assert_eq!(pacer.live_ready_at(10, false, now), now);
+    }
+
+    #[test]
+    fn floods_in_several_chats_pause_the_outbox_but_not_live_replies() {
+        let now = Instant::now();
+        let mut pacer = Pacer::new(Limits::default(), now);
+        pacer.flood(1, Duration::from_secs(5), now);
+        pacer.flood(2, Duration::from_secs(5), now + ms(100));
+        assert!(pacer.ready_at(3) >= now + Duration::from_secs(5));
+        assert_eq!(pacer.live_ready_at(3, false, now + ms(200)), now + ms(200));
+        assert_eq!(pacer.live_ready_at(-3, true, now + ms(200)), now + ms(200));
     }
 }

@@ -20,15 +20,21 @@ use std::time::Duration;
 use serde::Deserialize;
 use serde_json::Value;
 
-use super::config::Secret;
+use crate::channel::kit::{Classify, Failure, Secret};
 
 /// Why a call failed, in the terms the retry policy and the quota decide on.
 #[derive(Debug, Clone, PartialEq, thiserror::Error)]
 pub enum ApiError {
     #[error("zalo server error {status}")]
     Server { status: u16 },
-    #[error("network error or timeout: {0}")]
+    /// The request never reached Zalo (no connection): safe to repeat.
+    #[error("network error: {0}")]
     Network(String),
+    /// No answer after the request was sent (a timeout, a dropped
+    /// connection): Zalo may have delivered it, and it takes no idempotency
+    /// key, so repeating it may send the learner a second copy.
+    #[error("no answer from zalo (it may have been delivered): {0}")]
+    Uncertain(String),
     /// -216 "access token is invalid", -220 "access_token is expired or removed".
     #[error("zalo refused the access token ({0})")]
     Token(i64),
@@ -51,6 +57,25 @@ pub enum ApiError {
     RefreshRefused { code: i64, message: String },
     #[error("unreadable answer from zalo: {0}")]
     Invalid(String),
+}
+
+impl Classify for ApiError {
+    fn failure(&self) -> Failure {
+        match self {
+            // Zalo names no wait: a rate limit backs off like a server error.
+            ApiError::Server { .. }
+            | ApiError::Network(_)
+            | ApiError::RateLimited(_)
+            | ApiError::Invalid(_) => Failure::Transient,
+            ApiError::Uncertain(_) => Failure::Uncertain,
+            ApiError::Unreachable(..) => Failure::Blocked,
+            // A refused access token is refreshed by the caller first.
+            ApiError::Token(_)
+            | ApiError::NoQuota(..)
+            | ApiError::Rejected { .. }
+            | ApiError::RefreshRefused { .. } => Failure::Refused,
+        }
+    }
 }
 
 /// Maps an OA error answer (`error` < 0) to an `ApiError`.
@@ -208,9 +233,17 @@ impl Api {
     }
 }
 
+/// A transport failure: before the connection was made nothing was sent;
+/// after it, the request may have been delivered. Without the URL: it names
+/// the server, and a token never goes there anyway.
 fn network(e: reqwest::Error) -> ApiError {
-    // Without the URL: it names the server, and a token never goes there anyway.
-    ApiError::Network(e.without_url().to_string())
+    let unsent = e.is_connect() || e.is_builder();
+    let e = e.without_url().to_string();
+    if unsent {
+        ApiError::Network(e)
+    } else {
+        ApiError::Uncertain(e)
+    }
 }
 
 async fn finish(response: reqwest::Response) -> Result<Value, ApiError> {
@@ -223,6 +256,10 @@ async fn finish(response: reqwest::Response) -> Result<Value, ApiError> {
         Ok(envelope) if status < 500 && envelope.error == 0 => Ok(envelope.data),
         Ok(envelope) if status < 500 => Err(classify(envelope.error, envelope.message)),
         _ if status >= 500 => Err(ApiError::Server { status }),
+        // Accepted, but the answer is unreadable: it may well have been sent.
+        _ if (200..300).contains(&status) => Err(ApiError::Uncertain(format!(
+            "status {status}, unreadable answer"
+        ))),
         Ok(_) => Err(ApiError::Invalid(format!("status {status}"))),
         Err(e) => Err(ApiError::Invalid(format!("status {status}: {e}"))),
     }
@@ -249,5 +286,52 @@ mod tests {
             classify(-201, String::new()),
             ApiError::Rejected { code: -201, .. }
         ));
+    }
+
+    #[test]
+    fn a_timeout_after_sending_is_uncertain_not_a_network_error() {
+        assert_eq!(
+            ApiError::Uncertain("timed out".into()).failure(),
+            Failure::Uncertain
+        );
+        assert_eq!(
+            ApiError::Network("refused".into()).failure(),
+            Failure::Transient
+        );
+        assert_eq!(ApiError::RateLimited(-32).failure(), Failure::Transient);
+        assert_eq!(classify(-213, String::new()).failure(), Failure::Blocked);
+        for refused in [-216, -230, -201] {
+            assert_eq!(classify(refused, String::new()).failure(), Failure::Refused);
+        }
+    }
+
+    #[tokio::test]
+    async fn a_request_that_got_no_answer_is_classified_uncertain() {
+        // A server that reads the request and never answers.
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let url = format!("http://{}", listener.local_addr().unwrap());
+        tokio::spawn(async move {
+            let (_socket, _) = listener.accept().await.unwrap();
+            tokio::time::sleep(Duration::from_secs(5)).await;
+        });
+        let api = Api::new(&url, &url, Duration::from_millis(200)).unwrap();
+        let token = Secret::new("T").unwrap();
+        let error = api
+            .post("/v3.0/oa/message/cs", &token, &serde_json::json!({}))
+            .await
+            .unwrap_err();
+        assert!(matches!(error, ApiError::Uncertain(_)), "{error:?}");
+        // Nobody listening: never sent, safe to repeat.
+        let closed = Api::new(
+            "http://127.0.0.1:9",
+            "http://127.0.0.1:9",
+            Duration::from_millis(200),
+        )
+        .unwrap();
+        let error = closed
+            .post("/x", &token, &serde_json::json!({}))
+            .await
+            .unwrap_err();
+        assert!(matches!(error, ApiError::Network(_)), "{error:?}");
     }
 }

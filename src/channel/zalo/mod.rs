@@ -18,7 +18,6 @@ mod event;
 mod outbox;
 mod quota;
 mod render;
-mod retry;
 mod signature;
 mod token;
 mod webhook;
@@ -26,7 +25,6 @@ mod webhook;
 use std::future::Future;
 use std::path::Path;
 use std::sync::Arc;
-use std::time::Duration;
 
 use serde_json::{Value, json};
 
@@ -35,20 +33,21 @@ use crate::core::{Action, Input, Lang, LearnerId, Outgoing, Place, Timestamp};
 use crate::engine::Event;
 use crate::store::StoreError;
 
+pub use crate::channel::kit::{RetryPolicy, Secret};
 pub use api::{Api, ApiError, TokenPair};
 pub use config::{
-    DEFAULT_API_URL, DEFAULT_OAUTH_URL, FileSettings, Secret, Settings, ZaloConfigError,
+    DEFAULT_API_URL, DEFAULT_LISTEN, DEFAULT_OAUTH_URL, DEFAULT_WEBHOOK_PATH, Settings,
 };
 pub use dedupe::SEEN_KEY;
 pub use event::{BUTTON_PREFIX, Incoming, Kind};
 pub use quota::{Plan, QuotaPolicy, Route, Window, quota_key};
 pub use render::{MAX_BUTTONS, MAX_TEXT_CHARS, Part, render, split_text};
-pub use retry::{Decision, RetryPolicy};
 pub use signature::{BadSignature, header_value as signature_header};
 pub use token::{TOKENS_KEY, TokenError, TokenRecord};
 
+use crate::channel::kit::retry::{Classify, Decision, Tally};
+use crate::channel::kit::{self, Outcome, unix_now};
 use render::Part as P;
-use token::unix_now;
 
 /// Customer-service (`cs`) messages to one user.
 const CS_PATH: &str = "/v3.0/oa/message/cs";
@@ -208,19 +207,12 @@ impl Zalo {
             input,
             now,
         };
-        let zalo = Arc::clone(self);
-        let handled =
-            match tokio::task::spawn_blocking(move || zalo.app.engine.handle(&event)).await {
-                Ok(Ok(handled)) => handled,
-                Ok(Err(e)) => {
-                    tracing::error!(error = %e, "the store failed; the event is dropped");
-                    return;
-                }
-                Err(e) => {
-                    tracing::error!(error = %e, "handling an event panicked");
-                    return;
-                }
-            };
+        // The event key goes with the commit: an event Zalo delivers again
+        // (after a crash, past the dedupe list) changes nothing.
+        let Outcome::Handled(handled) = kit::handle(&self.app, event, Some(incoming.key)).await
+        else {
+            return;
+        };
         if let Place::Group { chat } = &place {
             for action in &handled.actions {
                 let Action::Send(message) = action;
@@ -480,7 +472,7 @@ impl Zalo {
         F: FnMut(Secret) -> Fut,
         Fut: Future<Output = Result<Value, ApiError>>,
     {
-        let mut failures = 0;
+        let mut tally = Tally::default();
         let mut refreshed = false;
         loop {
             let token = self.tokens.access().await;
@@ -497,13 +489,12 @@ impl Zalo {
                 self.tokens.refused(&token).await?;
                 continue;
             }
-            failures += 1;
-            match self.settings.retry.decide(&error, failures) {
+            match tally.decide(&self.settings.retry, error.failure()) {
                 Decision::Retry(wait) => {
                     tracing::warn!(what, %error, ?wait, "zalo call failed, retrying");
                     tokio::time::sleep(wait).await;
                 }
-                Decision::GiveUp => return Err(error),
+                Decision::Blocked | Decision::GiveUp => return Err(error),
             }
         }
     }
@@ -587,17 +578,9 @@ fn file_name(path: &Path) -> String {
     )
 }
 
-/// Waits `duration`, or less if shutdown is asked.
 fn image_attachment(id: &str) -> Value {
     json!({"attachment": {"type": "template", "payload": {
         "template_type": "media",
         "elements": [{"media_type": "image", "attachment_id": id}]
     }}})
-}
-
-async fn pause(shutdown: &mut tokio::sync::watch::Receiver<bool>, duration: Duration) {
-    tokio::select! {
-        _ = tokio::time::sleep(duration) => {}
-        _ = shutdown.wait_for(|stop| *stop) => {}
-    }
 }

@@ -22,8 +22,8 @@ use tokio::sync::watch;
 
 use super::api::ApiError;
 use super::render::{self, Part};
-use super::token::unix_now;
-use super::{GROUP_PATH, Zalo, pause};
+use super::{GROUP_PATH, Zalo};
+use crate::channel::kit::{Classify, Failure, pause, unix_now};
 use crate::core::{Lang, Message, Outgoing, Recipient};
 
 /// Outbox messages taken per look.
@@ -97,19 +97,22 @@ impl Zalo {
         };
         match result {
             Ok(()) => Outcome::Done,
-            Err(
-                e @ (ApiError::Server { .. }
-                | ApiError::Network(_)
-                | ApiError::RateLimited(_)
-                | ApiError::Invalid(_)),
-            ) => {
-                tracing::warn!(error = %e, "an outbox message will be tried again");
-                Outcome::Later
-            }
-            Err(e) => {
-                tracing::error!(error = %e, "zalo refused an outbox message; dropped");
-                Outcome::Done
-            }
+            Err(e) => match e.failure() {
+                Failure::Transient | Failure::RetryAfter(_) => {
+                    tracing::warn!(error = %e, "an outbox message will be tried again");
+                    Outcome::Later
+                }
+                // Sent and repeated once already, without an answer: it has
+                // most likely arrived; sending it again could make a third copy.
+                Failure::Uncertain => {
+                    tracing::error!(error = %e, "an outbox message may not have arrived; not sent again");
+                    Outcome::Done
+                }
+                Failure::Refused | Failure::Blocked => {
+                    tracing::error!(error = %e, "zalo refused an outbox message; dropped");
+                    Outcome::Done
+                }
+            },
         }
     }
 

@@ -42,6 +42,17 @@ pub fn header_value(app_id: &str, body: &[u8], oa_secret: &str) -> Option<String
     Some(format!("mac={}", mac(app_id, body, &timestamp, oa_secret)))
 }
 
+/// The hex MAC of a header that has the right shape, before any body is read.
+pub fn well_formed(header: Option<&[u8]>) -> Result<&str, BadSignature> {
+    let header = header.ok_or(BadSignature::Missing)?;
+    std::str::from_utf8(header)
+        .ok()
+        .map(str::trim)
+        .and_then(|h| h.strip_prefix("mac="))
+        .filter(|hex| hex.len() == 64 && hex.bytes().all(|b| b.is_ascii_hexdigit()))
+        .ok_or(BadSignature::Malformed)
+}
+
 /// Checks a request: `header` is the `X-ZEvent-Signature` value, if any.
 pub fn verify(
     app_id: &str,
@@ -49,16 +60,13 @@ pub fn verify(
     body: &[u8],
     header: Option<&[u8]>,
 ) -> Result<(), BadSignature> {
-    let header = header.ok_or(BadSignature::Missing)?;
-    let given = std::str::from_utf8(header)
-        .ok()
-        .map(str::trim)
-        .and_then(|h| h.strip_prefix("mac="))
-        .filter(|hex| hex.len() == 64 && hex.bytes().all(|b| b.is_ascii_hexdigit()))
-        .ok_or(BadSignature::Malformed)?;
+    let given = well_formed(header)?;
     let timestamp = timestamp_of(body).ok_or(BadSignature::NoTimestamp)?;
     let expected = mac(app_id, body, &timestamp, oa_secret);
-    if constant_time_eq(expected.as_bytes(), given.to_ascii_lowercase().as_bytes()) {
+    let same: bool =
+        subtle::ConstantTimeEq::ct_eq(expected.as_bytes(), given.to_ascii_lowercase().as_bytes())
+            .into();
+    if same {
         Ok(())
     } else {
         Err(BadSignature::Mismatch)
@@ -77,11 +85,6 @@ fn timestamp_of(body: &[u8]) -> Option<String> {
         serde_json::Value::Number(n) => Some(n.to_string()),
         _ => None,
     }
-}
-
-/// Compares without an early exit, so timing tells nothing about the MAC.
-fn constant_time_eq(a: &[u8], b: &[u8]) -> bool {
-    a.len() == b.len() && a.iter().zip(b).fold(0u8, |acc, (x, y)| acc | (x ^ y)) == 0
 }
 
 #[cfg(test)]

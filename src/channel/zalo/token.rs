@@ -19,7 +19,7 @@ use std::time::Duration;
 use serde::{Deserialize, Serialize};
 
 use super::api::{Api, ApiError};
-use super::config::Secret;
+use crate::channel::kit::{Secret, unix_now};
 use crate::core::Timestamp;
 use crate::store::{Store, StoreError};
 
@@ -205,13 +205,6 @@ impl Tokens {
             }
         }
     }
-}
-
-pub fn unix_now() -> Timestamp {
-    std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .map(|d| d.as_secs() as i64)
-        .unwrap_or(0)
 }
 
 #[cfg(test)]

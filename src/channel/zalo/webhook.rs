@@ -1,7 +1,10 @@
 //! The webhook: Zalo posts each OA event to our HTTPS address (a reverse
-//! proxy in front of `listen`). Every request's signature is checked before
-//! anything else; a bad or missing one is logged and answered 401, and
-//! nothing of it is stored or handled. A good event is deduplicated, queued
+//! proxy in front of `listen`), served by the shared listener with its
+//! limits (`kit::listen`: header and body timeouts, a connection cap, a
+//! shutdown deadline). A request without a well-formed signature header is
+//! refused before its body is read; then the signature is checked against
+//! the body; a bad or missing one is logged and answered 401, and nothing of
+//! it is stored or handled. A good event is deduplicated, queued
 //! and answered 200 at once (Zalo wants an answer within about 2 seconds and
 //! retries otherwise); workers handle the queue in the background, one
 //! user's events in order. Shutdown stops accepting, drains the queues, then
@@ -13,7 +16,7 @@ use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use axum::Router;
-use axum::body::Bytes;
+use axum::body::Body;
 use axum::extract::State;
 use axum::http::{HeaderMap, StatusCode};
 use axum::routing::post;
@@ -22,8 +25,8 @@ use tokio::task::JoinHandle;
 
 use super::event::{self, Incoming};
 use super::signature;
-use super::token::unix_now;
-use super::{Zalo, ZaloError, pause};
+use super::{Zalo, ZaloError};
+use crate::channel::kit::{listen, pause, unix_now};
 
 /// The webhook's queues and workers.
 struct Dispatcher {
@@ -97,12 +100,7 @@ impl Zalo {
             .route(&self.settings.webhook_path, post(receive))
             .with_state(Arc::clone(&dispatcher));
         tracing::info!(%addr, path = %self.settings.webhook_path, "zalo webhook listening");
-        let mut stop = shutdown.clone();
-        let served = axum::serve(listener, router)
-            .with_graceful_shutdown(async move {
-                let _ = stop.wait_for(|stop| *stop).await;
-            })
-            .await;
+        listen::serve(listener, router, &self.settings.listener, shutdown).await;
         dispatcher.close();
         for worker in workers {
             if let Err(e) = worker.await {
@@ -115,11 +113,8 @@ impl Zalo {
             }
         }
         self.finish()?;
-        tracing::info!("zalo channel stopped");
-        served.map_err(|e| ZaloError::Listen {
-            addr,
-            reason: e.to_string(),
-        })
+        tracing::info!(%addr, "zalo channel stopped");
+        Ok(())
     }
 
     /// Refreshes the access token before it expires; after a failure, tries
@@ -150,10 +145,19 @@ impl Zalo {
 async fn receive(
     State(dispatcher): State<Arc<Dispatcher>>,
     headers: HeaderMap,
-    body: Bytes,
+    body: Body,
 ) -> StatusCode {
     let zalo = &dispatcher.zalo;
     let given = headers.get(signature::HEADER).map(|v| v.as_bytes());
+    // A request that is not even signed is refused before its body is read.
+    if let Err(reason) = signature::well_formed(given) {
+        tracing::debug!(%reason, "zalo webhook request refused");
+        return StatusCode::UNAUTHORIZED;
+    }
+    let body = match listen::read_body(body, &zalo.settings.listener).await {
+        Ok(body) => body,
+        Err(status) => return status,
+    };
     if let Err(reason) = signature::verify(
         &zalo.settings.app_id,
         zalo.settings.oa_secret.expose(),
