@@ -43,6 +43,7 @@ async fn run(name: &str, messages: usize, scale: f64) {
         chat_per_second: scale as usize,
         group_per_minute: (20.0 * scale) as usize,
         retry_after: 1,
+        group_window: Duration::from_secs(60),
     });
     let limits = Limits {
         per_second: 30.0 * scale,

@@ -228,3 +228,51 @@ fn fresh_random() -> u64 {
         nanos ^ COUNTER.fetch_add(1, Ordering::Relaxed).rotate_left(32)
     })
 }
+
+#[cfg(test)]
+mod tests {
+    use std::path::Path;
+
+    use super::*;
+    use crate::core::{Callback, Lang};
+    use crate::store::MemoryStore;
+
+    fn engine() -> Engine {
+        let root = Path::new(env!("CARGO_MANIFEST_DIR"));
+        let lessons = crate::lesson::load_tree(&root.join("tests/fixtures/good")).unwrap();
+        let languages = vec![(Lang::new("vi"), "Tiếng Việt".to_string())];
+        Engine::new(
+            Core::new(Arc::new(lessons), languages),
+            Arc::new(MemoryStore::new()),
+        )
+    }
+
+    fn press(callback: Callback) -> Event {
+        Event {
+            learner: LearnerId::new("tg:1").unwrap(),
+            channel: "telegram",
+            display_name: "Lan".into(),
+            place: Place::Private,
+            input: Input::Button(callback.encode()),
+            now: 1_700_000_000,
+        }
+    }
+
+    #[test]
+    fn a_delivery_seen_before_changes_nothing_and_answers_nothing() {
+        let engine = engine();
+        let lang = press(Callback::SetLang(Lang::new("vi")));
+        assert!(engine.handle_once(&lang, "7").unwrap().is_some());
+        let step = press(Callback::Lesson("basics-phone".into()));
+        let first = engine.handle_once(&step, "8").unwrap().expect("handled");
+        assert!(!first.actions.is_empty());
+        let after = engine.store().load(&step.learner).unwrap();
+        // Delivered again (after a crash, or twice at once): no effect.
+        assert_eq!(engine.handle_once(&step, "8").unwrap(), None);
+        assert_eq!(engine.store().load(&step.learner).unwrap(), after);
+        assert!(engine.store().seen_update("telegram", "8").unwrap());
+        assert!(!engine.store().seen_update("zalo", "8").unwrap());
+        // Another delivery with the same input is a new event.
+        assert!(engine.handle_once(&step, "9").unwrap().is_some());
+    }
+}

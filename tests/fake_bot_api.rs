@@ -2,10 +2,12 @@
 //! speaks the real JSON wire format. It records every request (method and
 //! fields, JSON or multipart), hands queued updates to `getUpdates`, and can
 //! be told to fail: a queued error answer per method or per chat, a slow
-//! answer, or a blocked chat. In enforcing mode it counts sends over sliding
-//! windows (overall per second, per chat per second, per group per minute)
-//! and answers 429 with `retry_after` when a limit is exceeded, like
-//! Telegram's flood control.
+//! answer (per method or per chat), or a blocked chat. In enforcing mode it
+//! counts sends over sliding windows (overall per second, per chat per
+//! second, per group per minute) and answers 429 with `retry_after` when a
+//! limit is exceeded, like Telegram's flood control. By default it hands
+//! each update out once; with `keep_until_confirmed` it keeps them, like
+//! Telegram, until a `getUpdates` offset past them is answered.
 
 #![allow(dead_code)]
 
@@ -80,6 +82,9 @@ pub struct Enforce {
     pub group_per_minute: usize,
     /// What a 429 asks the bot to wait, in seconds.
     pub retry_after: u64,
+    /// The window `group_per_minute` counts over: a minute, or shorter to
+    /// keep a test short (the bot's limit scaled the same way).
+    pub group_window: Duration,
 }
 
 impl Enforce {
@@ -90,6 +95,7 @@ impl Enforce {
             chat_per_second: 1,
             group_per_minute: 20,
             retry_after: 1,
+            group_window: Duration::from_secs(60),
         }
     }
 }
@@ -106,7 +112,7 @@ impl Windows {
     /// else the limit it would exceed.
     fn admit(&mut self, limits: &Enforce, chat: i64, now: Instant) -> Option<&'static str> {
         let second = Duration::from_secs(1);
-        let minute = Duration::from_secs(60);
+        let minute = limits.group_window;
         let count = |q: &VecDeque<Instant>, w: Duration| {
             q.iter()
                 .rev()
@@ -160,6 +166,12 @@ struct Inner {
     windows: Windows,
     /// 429s answered by the enforcing mode, with the limit hit.
     floods: Vec<(i64, &'static str)>,
+    /// Sends to a chat wait this long first (after being recorded).
+    chat_delays: HashMap<i64, VecDeque<Duration>>,
+    /// Updates stay until a `getUpdates` offset past them is answered.
+    keep_until_confirmed: bool,
+    /// How many times each update was handed out.
+    handouts: HashMap<i64, usize>,
 }
 
 /// Methods that send a message to a chat.
@@ -240,6 +252,34 @@ impl FakeBotApi {
             .entry(method.to_lowercase())
             .or_default()
             .push_back(delay);
+    }
+
+    /// The next send to `chat_id` is answered only after `delay`.
+    pub fn delay_next_for(&self, chat_id: i64, delay: Duration) {
+        self.inner
+            .lock()
+            .unwrap()
+            .chat_delays
+            .entry(chat_id)
+            .or_default()
+            .push_back(delay);
+    }
+
+    /// Updates are kept, as Telegram keeps them, until confirmed by a
+    /// `getUpdates` whose offset is past them (applied when it is answered).
+    pub fn keep_until_confirmed(&self) {
+        self.inner.lock().unwrap().keep_until_confirmed = true;
+    }
+
+    /// How many times update `id` was handed out.
+    pub fn handouts(&self, id: i64) -> usize {
+        self.inner
+            .lock()
+            .unwrap()
+            .handouts
+            .get(&id)
+            .copied()
+            .unwrap_or(0)
     }
 
     /// From now on, sends over `limits` are answered 429.
@@ -357,30 +397,44 @@ async fn answer(
             return answer;
         }
     }
-    let delay = fake
-        .inner
-        .lock()
-        .unwrap()
-        .delays
-        .get_mut(&method)
-        .and_then(VecDeque::pop_front);
+    let delay = {
+        let mut inner = fake.inner.lock().unwrap();
+        let for_chat = SENDS
+            .contains(&method.as_str())
+            .then(|| chat_of(&fields))
+            .and_then(|chat| inner.chat_delays.get_mut(&chat)?.pop_front());
+        for_chat.or_else(|| inner.delays.get_mut(&method).and_then(VecDeque::pop_front))
+    };
     if let Some(delay) = delay {
         tokio::time::sleep(delay).await;
     }
     if method == "getupdates" {
         let deadline = Instant::now() + Duration::from_secs(timeout);
+        let offset = fields["offset"].as_i64().unwrap_or(0);
         loop {
             let notified = fake.notify.notified();
             {
                 let mut inner = fake.inner.lock().unwrap();
                 let limit = fields["limit"].as_u64().unwrap_or(100) as usize;
+                let keep = inner.keep_until_confirmed;
+                if keep {
+                    // Telegram forgets what the offset confirms.
+                    inner
+                        .updates
+                        .retain(|u| u["update_id"].as_i64().is_none_or(|id| id >= offset));
+                }
                 if !inner.updates.is_empty() || Instant::now() >= deadline {
                     let n = limit.min(inner.updates.len());
-                    let batch: Vec<Value> = inner.updates.drain(..n).collect();
+                    let batch: Vec<Value> = if keep {
+                        inner.updates.iter().take(n).cloned().collect()
+                    } else {
+                        inner.updates.drain(..n).collect()
+                    };
                     let now = Instant::now();
                     for u in &batch {
                         if let Some(id) = u["update_id"].as_i64() {
                             inner.handed_out.entry(id).or_insert(now);
+                            *inner.handouts.entry(id).or_default() += 1;
                         }
                     }
                     return ok(json!(batch));

@@ -3,8 +3,8 @@
 //! `{"error": 0, "data": ...}` or `{"error": -216, ...}` for a token it does
 //! not know; uploads (multipart `file`); the OAuth refresh, which issues
 //! `A<n>`/`R<n>` and spends the refresh token used. It records every
-//! request, can be told to fail the next call of a path, and posts signed
-//! webhook events to the bot as Zalo would.
+//! request, can be told to fail (or answer late) the next call of a path,
+//! and posts signed webhook events to the bot as Zalo would.
 
 #![allow(dead_code)]
 
@@ -76,6 +76,8 @@ struct Inner {
     sent: HashMap<String, usize>,
     /// When the last message to each recipient arrived (for latency).
     last_sent: HashMap<String, Instant>,
+    /// Calls of a path are answered only after these waits, in turn.
+    delays: HashMap<String, VecDeque<Duration>>,
 }
 
 #[derive(Clone)]
@@ -105,6 +107,7 @@ impl FakeZalo {
                 next_id: 0,
                 sent: HashMap::new(),
                 last_sent: HashMap::new(),
+                delays: HashMap::new(),
             })),
             url,
             record,
@@ -123,6 +126,15 @@ impl FakeZalo {
             .entry(path.to_string())
             .or_default()
             .push_back((status, body));
+    }
+
+    /// The next call of `path` is answered (normally) only after `delay`.
+    pub fn delay_next(&self, path: &str, delay: Duration) {
+        self.lock()
+            .delays
+            .entry(path.to_string())
+            .or_default()
+            .push_back(delay);
     }
 
     /// The current access token stops working (as after its expiry).
@@ -212,6 +224,33 @@ async fn answer(
     };
     let access_token = header("access_token");
     let fields = parse_fields(&headers, &body);
+    let delay = fake
+        .lock()
+        .delays
+        .get_mut(&path)
+        .and_then(VecDeque::pop_front);
+    let answer = respond(&fake, path, &headers, fields, access_token);
+    if let Some(delay) = delay {
+        tokio::time::sleep(delay).await;
+    }
+    answer
+}
+
+/// Records the call and makes its answer (Zalo has already done the work
+/// when a delayed answer is still on its way).
+fn respond(
+    fake: &FakeZalo,
+    path: String,
+    headers: &HeaderMap,
+    fields: Value,
+    access_token: Option<String>,
+) -> (StatusCode, axum::Json<Value>) {
+    let header = |name: &str| {
+        headers
+            .get(name)
+            .and_then(|v| v.to_str().ok())
+            .map(str::to_string)
+    };
     let mut inner = fake.inner.lock().unwrap();
     let recorded = fake.record || path != "/v3.0/oa/message/cs";
     if recorded {

@@ -8,6 +8,7 @@ mod roles_and_figures;
 mod shipped_lessons;
 mod support;
 mod telegram;
+mod telegram_faults;
 mod telegram_outbox;
 mod telegram_serve;
 mod zalo;

@@ -34,6 +34,9 @@ pub fn settings(fake: &FakeBotApi) -> Settings {
     };
     s.outbox.poll_interval = Duration::from_millis(50);
     s.outbox.backoff = Duration::from_millis(50);
+    s.listener.header_timeout = Duration::from_secs(1);
+    s.listener.body_timeout = Duration::from_secs(1);
+    s.listener.shutdown_grace = Duration::from_millis(500);
     s
 }
 
@@ -51,7 +54,7 @@ pub struct Running {
     stop: watch::Sender<bool>,
     task: JoinHandle<()>,
     pub next_id: i64,
-    feed: Feed,
+    pub feed: Feed,
 }
 
 pub async fn start(fake: &FakeBotApi, store: Arc<dyn Store>) -> Running {
@@ -59,7 +62,12 @@ pub async fn start(fake: &FakeBotApi, store: Arc<dyn Store>) -> Running {
 }
 
 pub async fn start_with(fake: &FakeBotApi, store: Arc<dyn Store>, settings: Settings) -> Running {
-    let bot = connect(store, settings).await;
+    start_app(fake, app(store, &repo("tests/fixtures/good")), settings).await
+}
+
+/// The bot polling `fake` for `app`.
+pub async fn start_app(fake: &FakeBotApi, app: Arc<App>, settings: Settings) -> Running {
+    let bot = Telegram::connect(app, settings).await.unwrap();
     let (stop, shutdown) = watch::channel(false);
     let task = tokio::spawn(async move { bot.run_polling(shutdown).await.unwrap() });
     // The bot is polling once it has removed any webhook.
@@ -75,12 +83,17 @@ pub async fn start_with(fake: &FakeBotApi, store: Arc<dyn Store>, settings: Sett
     }
 }
 
-async fn connect(store: Arc<dyn Store>, settings: Settings) -> Arc<Telegram> {
-    let tree = load_tree(&repo("tests/fixtures/good")).unwrap();
+/// The app on the lesson tree in `lessons`, with `VOLUNTEER` as an admin.
+pub fn app(store: Arc<dyn Store>, lessons: &std::path::Path) -> Arc<App> {
+    let tree = load_tree(lessons).unwrap();
     let localizer = localizer();
     let core = hocvuso::core::Core::new(Arc::new(tree), localizer.languages())
         .with_admins(vec![LearnerId::new(format!("tg:{VOLUNTEER}")).unwrap()]);
-    let app = Arc::new(App::with_core(core, localizer, store));
+    Arc::new(App::with_core(core, localizer, store))
+}
+
+async fn connect(store: Arc<dyn Store>, settings: Settings) -> Arc<Telegram> {
+    let app = app(store, &repo("tests/fixtures/good"));
     Telegram::connect(app, settings).await.unwrap()
 }
 
@@ -153,7 +166,7 @@ pub fn sends(requests: &[Request]) -> usize {
 
 /// Sends `update` and waits until the bot's answers to it are in (the last
 /// answer to a press or message is always a message with buttons).
-async fn exchange(fake: &FakeBotApi, bot: &Running, update: serde_json::Value) -> Vec<Request> {
+pub async fn exchange(fake: &FakeBotApi, bot: &Running, update: serde_json::Value) -> Vec<Request> {
     let before = fake.requests().len();
     bot.deliver(fake, update).await;
     fake.wait_for("an answer with buttons", |r| {
@@ -497,7 +510,7 @@ async fn a_group_message_gets_the_open_private_chat_button() {
 }
 
 /// Someone allowed to push lesson cards (an admin from the configuration).
-const VOLUNTEER: i64 = 4242;
+pub const VOLUNTEER: i64 = 4242;
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_volunteer_pushes_a_lesson_card_to_a_group_and_a_member_cannot() {
@@ -590,7 +603,7 @@ async fn shutdown_finishes_the_batch_in_hand_and_persists_it() {
 }
 
 /// Walks `LAN` through the fixture lesson from a deep link to its end.
-async fn finish_the_lesson(fake: &FakeBotApi, bot: &mut Running) {
+pub async fn finish_the_lesson(fake: &FakeBotApi, bot: &mut Running) {
     let a = say(fake, bot, "/start l_basics-phone").await;
     let a = press(fake, bot, &a, "1:lang:vi").await;
     assert!(texts(&a).contains("Bước 1/2"), "{}", texts(&a));

@@ -76,6 +76,7 @@ fn fast_settings(fake: &FakeBotApi) -> Settings {
         chat_per_second: 5,
         group_per_minute: 100,
         retry_after: 1,
+        group_window: Duration::from_secs(60),
     });
     let mut s = settings(fake);
     s.outbox.limits = Limits {

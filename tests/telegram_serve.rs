@@ -1,8 +1,9 @@
 //! `hocvuso serve` as a real process against the fake Bot API: a clean stop
 //! on SIGTERM with the learner's progress on disk, a clear refusal without a
-//! token, a token that never shows in the output, and a kill -9 in the middle
+//! token, a token that never shows in the output, a kill -9 in the middle
 //! of an outbox broadcast that loses nothing and repeats at most the message
-//! in flight.
+//! in flight, and a kill -9 after a tap's effects were stored but before
+//! Telegram heard it was handled, which repeats nothing.
 
 use std::io::Read;
 use std::path::Path;
@@ -13,9 +14,11 @@ use std::time::{Duration, Instant};
 use hocvuso::core::LearnerId;
 use hocvuso::store::{SledStore, Store};
 
-use crate::fake_bot_api::{FakeBotApi, Request, button_update, delivered, text_update};
+use crate::fake_bot_api::{
+    FakeBotApi, Request, button_update, delivered, group_update, text_update,
+};
 use crate::support::hocvuso;
-use crate::telegram::{LAN, texts};
+use crate::telegram::{LAN, VOLUNTEER, texts};
 use crate::telegram_outbox::{all_delivered, learner, marker, note, outbox_left, queue, unix_now};
 
 const TOKEN: &str = "123456:SECRET-token-never-printed";
@@ -268,4 +271,77 @@ async fn serve_takes_admins_and_areas_from_the_config_file() {
     answer(&fake, button_update(2, LAN, 10, "1:lang:vi")).await;
     let a = answer(&fake, text_update(3, LAN, "/stats")).await;
     assert!(texts(&a).contains("Số liệu: Tỉnh Mẫu"), "{}", texts(&a));
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn kill_9_after_a_tap_is_stored_but_not_confirmed_repeats_nothing() {
+    let fake = FakeBotApi::start().await;
+    fake.keep_until_confirmed();
+    let data = tempfile::tempdir().unwrap();
+    let config = data.path().join("hocvuso.toml");
+    std::fs::write(&config, format!("admins = [\"tg:{VOLUNTEER}\"]\n")).unwrap();
+    let store = data.path().join("store");
+    let group = -100_779;
+    let to_volunteer = |r: &[Request]| {
+        r.iter()
+            .filter(|r| !r.failed && r.method == "sendmessage" && r.chat_id() == Some(VOLUNTEER))
+            .count()
+    };
+    let cards = |r: &[Request]| {
+        r.iter()
+            .filter(|r| {
+                r.chat_id() == Some(group) && r.buttons().iter().any(|b| b.contains("?start=g_"))
+            })
+            .count()
+    };
+    // Polled again after update `id` was stored: the offset confirms it.
+    let confirmed = |r: &[Request], id: i64| {
+        r.iter()
+            .any(|r| r.method == "getupdates" && r.fields["offset"].as_i64() > Some(id))
+    };
+
+    let mut serve = Serve::start(&fake, &store, Some(&config));
+    fake.push_update(group_update(1, VOLUNTEER, group, "/push@hocvuso_test_bot"));
+    fake.wait_for("the private picker", |r| to_volunteer(r) >= 1)
+        .await;
+    for (id, data) in [(2, "1:pt:basics"), (3, "1:pl:basics-phone")] {
+        let before = to_volunteer(&fake.requests());
+        fake.push_update(button_update(id, VOLUNTEER, 50 + id, data));
+        fake.wait_for("the next screen, and the poll after it", |r| {
+            to_volunteer(r) > before && confirmed(r, id)
+        })
+        .await;
+    }
+    // The last tap: stored with its card, but its answer hangs and the next
+    // poll, which would confirm it, never reaches Telegram.
+    fake.delay_next_for(VOLUNTEER, Duration::from_secs(60));
+    fake.delay_next("getUpdates", Duration::from_secs(60));
+    fake.push_update(button_update(4, VOLUNTEER, 60, "1:ps:basics-phone:0"));
+    fake.wait_for("the card in the group", |r| cards(r) >= 1)
+        .await;
+    serve.signal("KILL");
+    serve.exit().await;
+    assert_eq!(fake.handouts(4), 1);
+
+    let mut serve = Serve::start(&fake, &store, Some(&config));
+    let deadline = Instant::now() + Duration::from_secs(10);
+    while fake.handouts(4) < 2 {
+        assert!(Instant::now() < deadline, "the tap was not delivered again");
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+    let restarted = fake.requests().len();
+    fake.wait_for("the repeat confirmed", |r| confirmed(&r[restarted..], 4))
+        .await;
+    // Long enough for the outbox to send a second card, were there one.
+    tokio::time::sleep(Duration::from_secs(1)).await;
+    serve.signal("TERM");
+    assert_eq!(serve.exit().await.code(), Some(0), "{}", serve.stderr());
+
+    let all = fake.requests();
+    assert_eq!(cards(&all), 1, "the group got the card once");
+    let queued = all
+        .iter()
+        .filter(|r| r.chat_id() == Some(VOLUNTEER) && r.text().contains("Đã xếp bài"))
+        .count();
+    assert_eq!(queued, 1, "the volunteer read it once");
 }

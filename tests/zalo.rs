@@ -44,6 +44,9 @@ fn settings(fake: &FakeZalo) -> Settings {
     s.outbox_poll = Duration::from_millis(20);
     s.outbox_pause = Duration::ZERO;
     s.oa_link = Some("https://zalo.me/9000".to_string());
+    s.listener.header_timeout = Duration::from_secs(1);
+    s.listener.body_timeout = Duration::from_secs(1);
+    s.listener.shutdown_grace = Duration::from_millis(500);
     s
 }
 
@@ -547,4 +550,78 @@ async fn a_volunteer_pushes_a_card_from_a_zalo_group() {
         posts[1].text()
     );
     bot.stop().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_send_that_may_have_arrived_is_repeated_once_and_no_more() {
+    let fake = FakeZalo::start("A0", "R0").await;
+    let mut s = settings(&fake);
+    s.request_timeout = Duration::from_millis(300);
+    let bot = start_with(Arc::new(MemoryStore::new()), s).await;
+    // Zalo takes every send but its answers never come back in time.
+    for _ in 0..4 {
+        fake.delay_next("/v3.0/oa/message/cs", Duration::from_millis(900));
+    }
+    assert_eq!(bot.post(&text_event(LAN, "slow-1", "/start")).await, 200);
+    fake.wait_for("the send and its repeat", |r| {
+        r.iter().filter(|r| r.path == "/v3.0/oa/message/cs").count() >= 2
+    })
+    .await;
+    tokio::time::sleep(Duration::from_secs(2)).await;
+    bot.stop().await;
+    let tries = fake.calls("/v3.0/oa/message/cs");
+    assert_eq!(
+        tries.len(),
+        2,
+        "one repeat at most: the learner may already have it"
+    );
+    assert_eq!(tries[0].fields, tries[1].fields);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_unsigned_request_is_refused_before_its_body_is_read() {
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    let fake = FakeZalo::start("A0", "R0").await;
+    let bot = start(&fake, Arc::new(MemoryStore::new())).await;
+    let addr = bot
+        .url
+        .trim_start_matches("http://")
+        .split('/')
+        .next()
+        .unwrap()
+        .to_string();
+    // 5 MB announced, none sent, no signature: refused at once.
+    let started = std::time::Instant::now();
+    let mut stream = tokio::net::TcpStream::connect(&addr).await.unwrap();
+    let head = "POST /zalo HTTP/1.1\r\nhost: x\r\ncontent-type: application/json\r\n\
+                content-length: 5000000\r\n\r\n";
+    stream.write_all(head.as_bytes()).await.unwrap();
+    let mut answer = vec![0u8; 256];
+    let n = tokio::time::timeout(Duration::from_secs(3), stream.read(&mut answer))
+        .await
+        .map_or(0, |r| r.unwrap_or(0));
+    let answer = String::from_utf8_lossy(&answer[..n]).into_owned();
+    assert!(answer.starts_with("HTTP/1.1 401"), "{answer:?}");
+    assert!(
+        started.elapsed() < Duration::from_secs(1),
+        "{:?}",
+        started.elapsed()
+    );
+    // A signed-looking request whose body never comes holds up no shutdown.
+    let mut held = tokio::net::TcpStream::connect(&addr).await.unwrap();
+    let half = format!(
+        "POST /zalo HTTP/1.1\r\nhost: x\r\nx-zevent-signature: mac={}\r\n\
+         content-length: 100\r\n\r\n{{",
+        "0".repeat(64)
+    );
+    held.write_all(half.as_bytes()).await.unwrap();
+    tokio::time::sleep(Duration::from_millis(100)).await;
+    let stopping = std::time::Instant::now();
+    bot.stop().await;
+    assert!(
+        stopping.elapsed() < Duration::from_secs(2),
+        "{:?}",
+        stopping.elapsed()
+    );
+    drop(held);
 }

@@ -62,7 +62,7 @@ impl<'a, W: Write> Console<'a, W> {
             user: user.to_string(),
             out,
             buttons: Vec::new(),
-            clock: Box::new(unix_now),
+            clock: Box::new(crate::channel::kit::unix_now),
             media: None,
         })
     }
@@ -204,11 +204,4 @@ impl<W: Write> Console<'_, W> {
         std::fs::write(&path, bytes)?;
         writeln!(self.out, "{icon}  {}", path.display())
     }
-}
-
-fn unix_now() -> i64 {
-    std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .map(|d| d.as_secs() as i64)
-        .unwrap_or(0)
 }
