@@ -170,6 +170,8 @@ struct Inner {
     chat_delays: HashMap<i64, VecDeque<Duration>>,
     /// Updates stay until a `getUpdates` offset past them is answered.
     keep_until_confirmed: bool,
+    /// Offsets are not applied (a confirmation lost on its way).
+    hold_confirmations: bool,
     /// How many times each update was handed out.
     handouts: HashMap<i64, usize>,
 }
@@ -269,6 +271,12 @@ impl FakeBotApi {
     /// `getUpdates` whose offset is past them (applied when it is answered).
     pub fn keep_until_confirmed(&self) {
         self.inner.lock().unwrap().keep_until_confirmed = true;
+    }
+
+    /// While `hold` is true, offsets confirm nothing, as if the requests
+    /// carrying them never reached Telegram.
+    pub fn hold_confirmations(&self, hold: bool) {
+        self.inner.lock().unwrap().hold_confirmations = hold;
     }
 
     /// How many times update `id` was handed out.
@@ -417,17 +425,24 @@ async fn answer(
                 let mut inner = fake.inner.lock().unwrap();
                 let limit = fields["limit"].as_u64().unwrap_or(100) as usize;
                 let keep = inner.keep_until_confirmed;
-                if keep {
+                if keep && !inner.hold_confirmations {
                     // Telegram forgets what the offset confirms.
                     inner
                         .updates
                         .retain(|u| u["update_id"].as_i64().is_none_or(|id| id >= offset));
                 }
-                if !inner.updates.is_empty() || Instant::now() >= deadline {
-                    let n = limit.min(inner.updates.len());
+                let waiting = inner
+                    .updates
+                    .iter()
+                    .any(|u| !keep || u["update_id"].as_i64().is_none_or(|id| id >= offset));
+                if waiting || Instant::now() >= deadline {
+                    let n = limit;
                     let batch: Vec<Value> = if keep {
-                        inner.updates.iter().take(n).cloned().collect()
+                        let from =
+                            |u: &&Value| u["update_id"].as_i64().is_none_or(|id| id >= offset);
+                        inner.updates.iter().filter(from).take(n).cloned().collect()
                     } else {
+                        let n = n.min(inner.updates.len());
                         inner.updates.drain(..n).collect()
                     };
                     let now = Instant::now();

@@ -99,6 +99,7 @@ async fn connect(store: Arc<dyn Store>, settings: Settings) -> Arc<Telegram> {
 
 /// The bot in webhook mode on a free loopback port, checking `secret`.
 pub async fn start_webhook(fake: &FakeBotApi, store: Arc<dyn Store>, secret: &str) -> Running {
+    let registered = fake.calls("setWebhook").len();
     let bot = connect(store, settings(fake)).await;
     let listen = std::net::TcpListener::bind("127.0.0.1:0")
         .unwrap()
@@ -115,8 +116,10 @@ pub async fn start_webhook(fake: &FakeBotApi, store: Arc<dyn Store>, secret: &st
         })
     };
     // The listener is bound before the webhook is registered.
-    fake.wait_for("setWebhook", |r| r.iter().any(|r| r.method == "setwebhook"))
-        .await;
+    fake.wait_for("setWebhook", |r| {
+        r.iter().filter(|r| r.method == "setwebhook").count() > registered
+    })
+    .await;
     Running {
         stop,
         task,

@@ -312,24 +312,25 @@ async fn kill_9_after_a_tap_is_stored_but_not_confirmed_repeats_nothing() {
         })
         .await;
     }
-    // The last tap: stored with its card, but its answer hangs and the next
-    // poll, which would confirm it, never reaches Telegram.
+    // The last tap: stored with its card, but its answer hangs and the
+    // polls that would confirm it never reach Telegram.
     fake.delay_next_for(VOLUNTEER, Duration::from_secs(60));
-    fake.delay_next("getUpdates", Duration::from_secs(60));
+    fake.hold_confirmations(true);
     fake.push_update(button_update(4, VOLUNTEER, 60, "1:ps:basics-phone:0"));
     fake.wait_for("the card in the group", |r| cards(r) >= 1)
         .await;
     serve.signal("KILL");
     serve.exit().await;
     assert_eq!(fake.handouts(4), 1);
+    fake.hold_confirmations(false);
 
+    let restarted = fake.requests().len();
     let mut serve = Serve::start(&fake, &store, Some(&config));
     let deadline = Instant::now() + Duration::from_secs(10);
     while fake.handouts(4) < 2 {
         assert!(Instant::now() < deadline, "the tap was not delivered again");
         tokio::time::sleep(Duration::from_millis(20)).await;
     }
-    let restarted = fake.requests().len();
     fake.wait_for("the repeat confirmed", |r| confirmed(&r[restarted..], 4))
         .await;
     // Long enough for the outbox to send a second card, were there one.
