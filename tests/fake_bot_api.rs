@@ -55,23 +55,28 @@ impl Request {
 
     /// Every button's `callback_data` or `url`, in order.
     pub fn buttons(&self) -> Vec<String> {
-        let markup = match &self.fields["reply_markup"] {
-            Value::String(s) => serde_json::from_str(s).unwrap_or(Value::Null),
-            other => other.clone(),
-        };
-        markup["inline_keyboard"]
-            .as_array()
-            .into_iter()
-            .flatten()
-            .flat_map(|row| row.as_array().cloned().unwrap_or_default())
-            .filter_map(|b| {
-                b["callback_data"]
-                    .as_str()
-                    .or_else(|| b["url"].as_str())
-                    .map(str::to_string)
-            })
-            .collect()
+        buttons(&self.fields)
     }
+}
+
+/// Every button's `callback_data` or `url` in a send's fields, in order.
+pub fn buttons(fields: &Value) -> Vec<String> {
+    let markup = match &fields["reply_markup"] {
+        Value::String(s) => serde_json::from_str(s).unwrap_or(Value::Null),
+        other => other.clone(),
+    };
+    markup["inline_keyboard"]
+        .as_array()
+        .into_iter()
+        .flatten()
+        .flat_map(|row| row.as_array().cloned().unwrap_or_default())
+        .filter_map(|b| {
+            b["callback_data"]
+                .as_str()
+                .or_else(|| b["url"].as_str())
+                .map(str::to_string)
+        })
+        .collect()
 }
 
 /// The limits an enforcing fake checks, like Telegram's flood control.
@@ -174,7 +179,12 @@ struct Inner {
     hold_confirmations: bool,
     /// How many times each update was handed out.
     handouts: HashMap<i64, usize>,
+    /// Sees each accepted send (chat, fields) and may queue updates: a
+    /// learner who answers what they read.
+    responder: Option<Responder>,
 }
+
+type Responder = Box<dyn FnMut(i64, &Value, &HashMap<i64, Instant>) -> Vec<Value> + Send>;
 
 /// Methods that send a message to a chat.
 const SENDS: [&str; 3] = ["sendmessage", "sendphoto", "senddocument"];
@@ -288,6 +298,16 @@ impl FakeBotApi {
             .get(&id)
             .copied()
             .unwrap_or(0)
+    }
+
+    /// Calls `respond(chat, fields, handed_out)` for every accepted send;
+    /// the updates it returns are queued at once (`handed_out` says when
+    /// each update was given to the bot).
+    pub fn respond_with(
+        &self,
+        respond: impl FnMut(i64, &Value, &HashMap<i64, Instant>) -> Vec<Value> + Send + 'static,
+    ) {
+        self.inner.lock().unwrap().responder = Some(Box::new(respond));
     }
 
     /// From now on, sends over `limits` are answered 429.
@@ -469,6 +489,16 @@ async fn answer(
             axum::Json(json!({"ok": false, "error_code": 403,
                               "description": "Forbidden: bot was blocked by the user"})),
         );
+    }
+    if SENDS.contains(&method.as_str()) {
+        let inner = &mut *inner;
+        if let Some(respond) = inner.responder.as_mut() {
+            let next = respond(chat_id, &fields, &inner.handed_out);
+            if !next.is_empty() {
+                inner.updates.extend(next);
+                fake.notify.notify_one();
+            }
+        }
     }
     inner.next_message_id += 1;
     let message_id = inner.next_message_id;

@@ -47,6 +47,8 @@ pub struct SledStore {
     /// Whether a completion is flushed before `commit` returns. Only bulk
     /// imports (and benchmark set-up) turn this off.
     durable: bool,
+    /// Flushes asked for at the same time share one fsync.
+    flushes: GroupFlush,
 }
 
 impl SledStore {
@@ -57,6 +59,7 @@ impl SledStore {
             db,
             records,
             durable: true,
+            flushes: GroupFlush::default(),
         };
         store.check_schema(path)?;
         Ok(store)
@@ -194,9 +197,22 @@ impl Store for SledStore {
         let learner = key(&[b"L", id]);
         if is_plain(change) {
             // The common case, a step or a menu: one write, no batch needed.
+            // Not a batch even with a delivery id: a sled batch takes a
+            // global write lock that waits for every flush in progress, so
+            // each step would wait for others' completions to reach the
+            // disk. The id is written right after, in log order; a crash
+            // between the two can only mean the step is answered again.
             self.records
                 .insert(learner, encode(change.learner))
                 .map_err(io)?;
+            if let Some(update) = change.update {
+                self.records
+                    .insert(
+                        update_key(update.channel, update.key),
+                        &update.at.to_be_bytes()[..],
+                    )
+                    .map_err(io)?;
+            }
             return Ok(());
         }
         if let Some(code) = change.claim {
@@ -263,7 +279,7 @@ impl Store for SledStore {
             || !change.certificates.is_empty()
             || change.claim.is_some();
         if must_flush && self.durable {
-            self.db.flush().map_err(io)?;
+            self.flush()?;
         }
         Ok(())
     }
@@ -432,7 +448,7 @@ impl Store for SledStore {
     }
 
     fn flush(&self) -> Result<(), StoreError> {
-        self.db.flush().map(|_| ()).map_err(io)
+        self.flushes.run(|| self.db.flush().map(|_| ()).map_err(io))
     }
 }
 
@@ -466,7 +482,6 @@ fn is_plain(change: &Change<'_>) -> bool {
         && change.audit.is_empty()
         && change.counters.is_empty()
         && change.mentor_before.is_none()
-        && change.update.is_none()
 }
 
 fn counter_key(k: &CounterKey) -> Vec<u8> {
@@ -515,6 +530,59 @@ fn outbox_key(id: &QueuedId) -> Vec<u8> {
     ])
 }
 
+/// Group commit: sled gives each `flush` call its own write and fsync, one
+/// after another, so completions arriving together (a class finishing a
+/// lesson) would wait for each other's fsyncs. A caller that arrives while
+/// a flush runs waits for it, then one of those waiting runs a single flush
+/// for all of them: everything each had written is durable when it returns.
+#[derive(Default)]
+struct GroupFlush {
+    state: std::sync::Mutex<Flushing>,
+    done: std::sync::Condvar,
+}
+
+#[derive(Default)]
+struct Flushing {
+    /// Flushes asked for so far (a ticket each).
+    asked: u64,
+    /// Every ticket up to this one is covered by a finished flush.
+    covered: u64,
+    running: bool,
+}
+
+impl GroupFlush {
+    fn lock(&self) -> std::sync::MutexGuard<'_, Flushing> {
+        self.state.lock().unwrap_or_else(|p| p.into_inner())
+    }
+
+    fn run(&self, flush: impl Fn() -> Result<(), StoreError>) -> Result<(), StoreError> {
+        let mut state = self.lock();
+        state.asked += 1;
+        let ticket = state.asked;
+        loop {
+            if state.covered >= ticket {
+                return Ok(());
+            }
+            if !state.running {
+                // Everything asked for so far was written before this flush starts.
+                let upto = state.asked;
+                state.running = true;
+                drop(state);
+                let result = flush();
+                state = self.lock();
+                state.running = false;
+                if result.is_ok() {
+                    state.covered = state.covered.max(upto);
+                }
+                self.done.notify_all();
+                // A failure is this caller's; the others try again themselves.
+                return result;
+            }
+            state = self.done.wait(state).unwrap_or_else(|p| p.into_inner());
+        }
+    }
+}
+
 /// A timestamp whose bytes sort like the number (negative ones first).
 fn due_bytes(at: Timestamp) -> [u8; 8] {
     ((at as u64) ^ (1 << 63)).to_be_bytes()
@@ -528,6 +596,37 @@ impl std::fmt::Debug for SledStore {
 
 #[cfg(test)]
 mod tests {
+
+    #[test]
+    fn flushes_asked_for_together_share_one() {
+        use std::sync::atomic::{AtomicUsize, Ordering};
+        let group = std::sync::Arc::new(GroupFlush::default());
+        let runs = std::sync::Arc::new(AtomicUsize::new(0));
+        let threads: Vec<_> = (0..8)
+            .map(|_| {
+                let (group, runs) = (group.clone(), runs.clone());
+                std::thread::spawn(move || {
+                    group
+                        .run(|| {
+                            runs.fetch_add(1, Ordering::SeqCst);
+                            std::thread::sleep(std::time::Duration::from_millis(50));
+                            Ok(())
+                        })
+                        .unwrap()
+                })
+            })
+            .collect();
+        for t in threads {
+            t.join().unwrap();
+        }
+        // The first runs alone; the seven that came meanwhile share one more.
+        let runs = runs.load(Ordering::SeqCst);
+        assert!((1..=3).contains(&runs), "{runs} flushes for 8 callers");
+        // A failure reaches the caller whose flush failed.
+        let failing = GroupFlush::default();
+        assert!(failing.run(|| Err(StoreError::Io("disk".into()))).is_err());
+        assert!(failing.run(|| Ok(())).is_ok());
+    }
     use super::*;
 
     #[test]

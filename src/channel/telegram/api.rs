@@ -104,6 +104,23 @@ impl Api {
         body: &Value,
         timeout: Duration,
     ) -> Result<Value, ApiError> {
+        self.post(method, body, timeout).await
+    }
+
+    /// Calls `method` when its result is not needed (a sent message, an
+    /// answered button press): the answer is checked, not kept.
+    pub async fn call_ignoring(&self, method: &str, body: &Value) -> Result<(), ApiError> {
+        self.post::<serde::de::IgnoredAny>(method, body, self.timeout)
+            .await
+            .map(|_| ())
+    }
+
+    async fn post<T: serde::de::DeserializeOwned + Default>(
+        &self,
+        method: &str,
+        body: &Value,
+        timeout: Duration,
+    ) -> Result<T, ApiError> {
         let response = self
             .client
             .post(format!("{}{method}", self.base))

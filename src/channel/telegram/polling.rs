@@ -18,7 +18,7 @@ use tokio::sync::watch;
 
 use super::offsets::{LAST_UPDATE_KEY, Offsets};
 use super::outbox::OutboxTask;
-use super::updates::{Job, Pipeline};
+use super::updates::{Done, Job, Pipeline};
 use super::{Telegram, TelegramError};
 use crate::channel::kit::{Classify, Decision, Failure, pause};
 
@@ -142,7 +142,7 @@ impl Telegram {
                     pipeline.push(Job {
                         id,
                         update,
-                        done: Box::new(move |_| offsets.finish(id)),
+                        done: Done::new(move |_| offsets.finish(id)),
                     });
                 }
                 Err(e) => {

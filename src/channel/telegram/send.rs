@@ -176,10 +176,9 @@ impl Telegram {
             body["reply_markup"] = keyboard.clone();
         }
         self.deliver(chat_id, pace, "sendMessage", || {
-            self.api.call("sendMessage", &body)
+            self.api.call_ignoring("sendMessage", &body)
         })
         .await
-        .map(|_| ())
     }
 
     /// A picture by its cached `file_id`, else uploaded (one upload at a
@@ -262,10 +261,9 @@ impl Telegram {
             body["reply_markup"] = keyboard.clone();
         }
         self.deliver(chat_id, pace, "sendPhoto", || {
-            self.api.call("sendPhoto", &body)
+            self.api.call_ignoring("sendPhoto", &body)
         })
         .await
-        .map(|_| ())
     }
 
     /// A multipart upload of one file with its caption and buttons.
@@ -299,16 +297,16 @@ impl Telegram {
     /// Makes a call to a chat as `pace` says: live calls wait for their
     /// chat's slot and are retried by the live policy (a 429 pauses this
     /// chat, for the outbox too); outbox calls are made once.
-    async fn deliver<F, Fut>(
+    async fn deliver<T, F, Fut>(
         &self,
         chat_id: i64,
         pace: Pace<'_>,
         method: &str,
         mut call: F,
-    ) -> Result<Value, ApiError>
+    ) -> Result<T, ApiError>
     where
         F: FnMut() -> Fut,
-        Fut: Future<Output = Result<Value, ApiError>>,
+        Fut: Future<Output = Result<T, ApiError>>,
     {
         let Pace::Live { group, retry } = pace else {
             return call().await;

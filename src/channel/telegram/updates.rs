@@ -25,8 +25,31 @@ use crate::channel::kit::{self, Lanes, Outcome};
 use crate::core::{Action, Input, LearnerId, Place};
 use crate::engine::{Event, Handled};
 
-/// Told whether the update's effects are stored (`false`: the store failed).
-pub(super) type Done = Box<dyn FnOnce(bool) + Send>;
+/// Tells whoever fed the update whether its effects are stored (`false`:
+/// the store failed). Told exactly once: if handling ends without a word
+/// (a panic), dropping it says `false`, so polling's offset never sticks on
+/// an update that is gone.
+pub(super) struct Done(Option<Box<dyn FnOnce(bool) + Send>>);
+
+impl Done {
+    pub fn new(tell: impl FnOnce(bool) + Send + 'static) -> Self {
+        Done(Some(Box::new(tell)))
+    }
+
+    fn tell(mut self, stored: bool) {
+        if let Some(tell) = self.0.take() {
+            tell(stored);
+        }
+    }
+}
+
+impl Drop for Done {
+    fn drop(&mut self) {
+        if let Some(tell) = self.0.take() {
+            tell(false);
+        }
+    }
+}
 
 /// An update on its way through its chat's lane.
 pub(super) struct Job {
@@ -107,7 +130,7 @@ impl Telegram {
     /// The update lane's work for one update.
     async fn handle(self: &Arc<Self>, job: Job, sends: &Lanes<Answer>) {
         let Some(incoming) = self.translate(job.update) else {
-            (job.done)(true);
+            job.done.tell(true);
             return;
         };
         if let Some((query_id, _)) = &incoming.press {
@@ -115,7 +138,14 @@ impl Telegram {
             let bot = Arc::clone(self);
             let body = json!({"callback_query_id": query_id});
             tokio::spawn(async move {
-                if let Err(e) = bot.call("answerCallbackQuery", &body).await {
+                let answer = bot
+                    .settings
+                    .retry
+                    .run("answerCallbackQuery", || {
+                        bot.api.call_ignoring("answerCallbackQuery", &body)
+                    })
+                    .await;
+                if let Err(e) = answer {
                     tracing::warn!(error = %e, "could not answer a button press");
                 }
             });
@@ -126,7 +156,7 @@ impl Telegram {
             self.unmark_blocked(chat_id);
         }
         let outcome = kit::handle(&self.app, incoming.event, Some(job.id.to_string())).await;
-        (job.done)(!matches!(outcome, Outcome::Failed));
+        job.done.tell(!matches!(outcome, Outcome::Failed));
         if let Outcome::Handled(handled) = outcome {
             let pressed = incoming.press.and_then(|(_, message)| message);
             sends.push(
@@ -149,7 +179,7 @@ impl Telegram {
             tokio::spawn(async move {
                 let body = json!({"chat_id": chat_id, "message_id": message_id,
                                   "reply_markup": {"inline_keyboard": []}});
-                if let Err(e) = bot.api.call("editMessageReplyMarkup", &body).await {
+                if let Err(e) = bot.api.call_ignoring("editMessageReplyMarkup", &body).await {
                     tracing::debug!(error = %e, "could not remove the pressed keyboard");
                 }
             });
@@ -224,5 +254,23 @@ impl Telegram {
             chat_id: chat.id.0,
             press,
         })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::Done;
+    use std::sync::{Arc, Mutex};
+
+    #[test]
+    fn an_update_dropped_without_a_word_is_reported_not_stored() {
+        let heard = Arc::new(Mutex::new(Vec::new()));
+        let done = |heard: &Arc<Mutex<Vec<bool>>>| {
+            let heard = Arc::clone(heard);
+            Done::new(move |stored| heard.lock().unwrap().push(stored))
+        };
+        done(&heard).tell(true);
+        drop(done(&heard));
+        assert_eq!(*heard.lock().unwrap(), [true, false], "each told once");
     }
 }

@@ -21,7 +21,7 @@ use teloxide::types::Update;
 use tokio::sync::{oneshot, watch};
 
 use super::outbox::OutboxTask;
-use super::updates::{Job, Pipeline};
+use super::updates::{Done, Job, Pipeline};
 use super::{Telegram, TelegramError};
 use crate::channel::kit::{Secret, listen};
 
@@ -109,7 +109,7 @@ async fn receive(State(hook): State<Arc<Hook>>, headers: HeaderMap, body: Body) 
     hook.pipeline.push(Job {
         id: i64::from(update.id.0),
         update,
-        done: Box::new(move |ok| {
+        done: Done::new(move |ok| {
             let _ = stored.send(ok);
         }),
     });
